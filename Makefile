@@ -1,0 +1,150 @@
+# Programming Labs: one non-recursive Makefile.
+#   make            build everything into build/
+#   make test       install deps, run the suite, then again under ASan+UBSan and TSan
+#   make bench      run every benchmark, JSON lines into build/bench/
+#   make demo       the main job on a default input
+#   make fuzz       run every fuzz target for FUZZ_SECONDS each
+#   make grade LAB=sketches IMPL=dir     the lab's tests against a learner's code
+#   make lab-start LAB=sketches DIR=dir  a fresh workspace for a lab
+
+BUILD   ?= build
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_RUNS    ?= 20000
+
+WARN = -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Wvla \
+       -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual \
+       -Wformat=2 -Wundef -Wdouble-promotion
+ifdef WERROR
+WARN += -Werror
+endif
+
+PKGS      = libxxhash cmocka
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
+
+VX_CFLAGS = -std=c11 -D_GNU_SOURCE -MMD -MP -I. $(WARN) $(CFLAGS) $(PKG_CFLAGS)
+VX_LDFLAGS = $(LDFLAGS)
+ifdef SANITIZE
+VX_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+VX_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+# --- libraries: one per module directory --------------------------------------
+# In grade mode the lab's modules come from the learner's directory instead.
+LAB_DIR := $(wildcard labs/*-$(LAB))
+ifdef IMPL
+include $(LAB_DIR)/lab.mk
+endif
+LAB_SRC = $(LAB_MODULES:%=algorithms/%.c)
+
+ALG_SRC  = $(filter-out $(LAB_SRC),$(wildcard algorithms/*.c))
+PIPE_SRC = $(filter-out pipeline/vox.c,$(wildcard pipeline/*.c))
+BENCH_SRC = bench/harness.c
+
+ALG_OBJ  = $(ALG_SRC:%.c=$(BUILD)/%.o)
+ifdef IMPL
+ALG_OBJ += $(LAB_MODULES:%=$(BUILD)/impl/%.o)
+endif
+
+LIBS = $(BUILD)/libpipeline.a $(BUILD)/libbench.a $(BUILD)/libalgorithms.a
+
+$(BUILD)/libalgorithms.a: $(ALG_OBJ)
+$(BUILD)/libpipeline.a: $(PIPE_SRC:%.c=$(BUILD)/%.o)
+$(BUILD)/libbench.a: $(BENCH_SRC:%.c=$(BUILD)/%.o)
+$(BUILD)/lib%.a:
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(VX_CFLAGS) -c -o $@ $<
+
+$(BUILD)/impl/%.o: $(IMPL)/%.c
+	@mkdir -p $(@D)
+	$(CC) $(VX_CFLAGS) -c -o $@ $<
+
+# --- programs -------------------------------------------------------------------
+TESTS   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
+BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
+FUZZERS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+VOX     = $(BUILD)/vox
+
+$(VOX): $(BUILD)/pipeline/vox.o $(LIBS)
+	$(CC) $(VX_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBS)
+	$(CC) $(VX_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bench/bench_%.o: VX_CFLAGS += -DNDEBUG
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBS)
+	$(CC) $(VX_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Fuzz targets build with clang's libFuzzer, ASan and UBSan, from sources directly
+# so the sanitizer covers the library code too.
+FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -I. -g -O1 $(PKG_CFLAGS) \
+             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard algorithms/*.c algorithms/*.h)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(wildcard algorithms/*.c) $(PKG_LIBS)
+
+all: $(VOX) $(TESTS) $(BENCHES)
+
+# --- running ----------------------------------------------------------------------
+# Tests that run threads; they run a third time under ThreadSanitizer.
+TSAN_TESTS ?=
+
+deps:
+	@scripts/install-deps.sh
+
+check: all
+	@tests/run.sh $(BUILD) $(TESTS)
+
+fuzz-smoke: $(FUZZERS)
+	@tests/fuzz/run.sh runs $(FUZZ_RUNS) $(FUZZERS)
+
+test: deps
+	@$(MAKE) --no-print-directory check fuzz-smoke
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory tsan
+
+asan:
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined check
+
+tsan:
+	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread \
+		TESTS="$(TSAN_TESTS:%=build/tsan/tests/%)" check
+
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZERS)
+	@tests/fuzz/run.sh seconds $(FUZZ_SECONDS) $(FUZZERS)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run.sh $(BUILD)
+
+demo: deps
+	@$(MAKE) --no-print-directory $(VOX)
+	@scripts/demo.sh $(BUILD)
+
+grade: deps
+	@test -n "$(LAB_DIR)" || { echo "grade: no lab '$(LAB)' in labs/" >&2; exit 2; }
+	@test -d "$(IMPL)" || { echo "grade: IMPL=$(IMPL) is not a directory" >&2; exit 2; }
+	@$(MAKE) --no-print-directory BUILD=build/grade-$(LAB) IMPL=$(abspath $(IMPL)) LAB=$(LAB) \
+		TESTS="$(LAB_TESTS:%=build/grade-$(LAB)/tests/%)" check
+
+lab-start:
+	@test -n "$(LAB_DIR)" || { echo "lab-start: no lab '$(LAB)' in labs/" >&2; exit 2; }
+	@scripts/lab-start.sh $(LAB_DIR) $(DIR)
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all deps check fuzz-smoke test asan tsan fuzz bench demo grade lab-start clean
+.SECONDARY:
+.DELETE_ON_ERROR:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

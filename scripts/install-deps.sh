@@ -1,0 +1,29 @@
+#!/bin/sh
+# Install the Debian packages the project needs to build, test and benchmark.
+# Idempotent: when everything is present it only checks, in well under a second.
+set -eu
+
+PACKAGES="
+	make gcc clang libclang-rt-14-dev pkg-config
+	libxxhash-dev libcmocka-dev
+	gnuplot-nox
+"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: run as root (sudo $0) or install them with apt-get" >&2
+	exit 1
+fi
+
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
