@@ -5,8 +5,8 @@ set -eu
 
 PACKAGES="
 	make gcc clang libclang-rt-14-dev pkg-config
-	libxxhash-dev libcmocka-dev
-	gnuplot-nox
+	libxxhash-dev libcmocka-dev libopus-dev libspeexdsp-dev libzstd-dev
+	gnuplot-nox time
 "
 
 missing=""

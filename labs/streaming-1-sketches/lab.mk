@@ -1,0 +1,3 @@
+# Streaming lab I: the modules a learner implements and the tests that grade them.
+LAB_MODULES = bloom fm hll lsh mg cms kll
+LAB_TESTS   = test_bloom test_fm test_hll test_lsh test_mg test_cms test_kll

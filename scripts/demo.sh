@@ -1,0 +1,47 @@
+#!/bin/sh
+# make demo: the sketches at work on a real text stream — the words of every
+# copyright file and licence text installed on this machine — with the exact
+# answer beside each estimate.
+# Usage: scripts/demo.sh BUILD
+set -eu
+build=$1
+vox=$build/vox
+dir=$build/demo
+mkdir -p "$dir"
+export LC_ALL=C
+
+words=$dir/words.txt
+lines=$dir/lines.txt
+find /usr/share/doc -name copyright -type f 2>/dev/null | sort | xargs cat \
+	/usr/share/common-licenses/* 2>/dev/null >"$lines" || true
+if [ ! -s "$lines" ]; then
+	echo "demo: no copyright files under /usr/share/doc to read" >&2
+	exit 1
+fi
+tr -cs 'A-Za-z' '\n' <"$lines" | tr 'A-Z' 'a-z' | sed '/^$/d' >"$words"
+awk '{ print length($0) }' "$words" >"$dir/lengths.txt"
+
+say() { printf '\n== %s\n$ %s\n' "$1" "$2"; }
+
+say "Distinct words (HyperLogLog, 12 KiB)" "vox sketch distinct --exact $words"
+"$vox" sketch distinct --exact "$words"
+
+say "Ten most frequent words (Misra–Gries, k=100)" "vox sketch top -k 10 --exact $words"
+"$vox" sketch top -k 10 --exact "$words"
+
+say "Word length quantiles (KLL, k=200)" "vox sketch quantiles --q 0.5,0.9,0.99,0.999 --exact $dir/lengths.txt"
+"$vox" sketch quantiles --q 0.5,0.9,0.99,0.999 --exact "$dir/lengths.txt"
+
+half=$(($(wc -l <"$words") / 2))
+head -n "$half" "$words" >"$dir/first-half.txt"
+tail -n +"$((half + 1))" "$words" | sort -u >"$dir/second-half.txt"
+say "Bloom filter of the first half's words; which second-half words did it see?" \
+	"vox sketch bloom build --capacity 100000 --fpr 0.01 -o $dir/first.bloom $dir/first-half.txt"
+"$vox" sketch bloom build --capacity 100000 --fpr 0.01 -o "$dir/first.bloom" "$dir/first-half.txt"
+"$vox" sketch bloom query --exact "$dir/first.bloom" "$dir/second-half.txt" >"$dir/seen.txt"
+
+say "Near-duplicate lines of the licence texts (MinHash + LSH banding)" \
+	"vox sketch similar --threshold 0.8 --exact $dir/sample.txt"
+awk 'length($0) > 40' "$lines" | head -n 20000 >"$dir/sample.txt"
+"$vox" sketch similar --threshold 0.8 --exact "$dir/sample.txt" >"$dir/similar.txt"
+tail -n 3 "$dir/similar.txt"
