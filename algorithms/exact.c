@@ -45,7 +45,12 @@ int vx_exact_counts_create(struct vx_exact_counts **out)
 		return -ENOMEM;
 	c->mask = 1023;
 	c->slots = alloc_slots(c->mask + 1);
-	if (!c->slots) {
+	/* Never NULL, so a key's address is valid even when every key is empty. */
+	c->arena_cap = 4096;
+	c->arena = malloc(c->arena_cap);
+	if (!c->slots || !c->arena) {
+		free(c->slots);
+		free(c->arena);
 		free(c);
 		return -ENOMEM;
 	}
@@ -107,7 +112,7 @@ int vx_exact_counts_add(struct vx_exact_counts *c, const void *key, size_t len, 
 		return 0;
 	}
 	if (c->arena_len + len > c->arena_cap) {
-		size_t cap = c->arena_cap ? c->arena_cap : 4096;
+		size_t cap = c->arena_cap;
 		unsigned char *a;
 
 		while (cap < c->arena_len + len)
@@ -248,7 +253,7 @@ double vx_exact_values_quantile(struct vx_exact_values *v, double q)
 	size_t i;
 
 	if (!v->n)
-		return NAN;
+		return nan("");
 	sort_values(v);
 	r = ceil(q * (double)v->n);
 	i = r <= 1 ? 0 : (size_t)r - 1;
