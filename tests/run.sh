@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run test programs and integration scripts; print one closing line
 # "tests: N passed, N failed". Usage: tests/run.sh BUILD PROGRAM...
-# cmocka programs count by case; a script counts as one test by its exit code.
+# cmocka programs count by case, TAP scripts ("ok"/"not ok" lines) by line; anything
+# else counts as one test by its exit code.
 build=$1
 shift
 export VOX="$build/vox" BUILD="$build"
@@ -14,6 +15,10 @@ for t in "$@"; do
 	rc=$?
 	run=$(grep -c '^\[ RUN      \]' "$log")
 	ok=$(grep -c '^\[       OK \]' "$log")
+	if [ "$run" -eq 0 ]; then
+		run=$(grep -c -E '^(not )?ok ' "$log")
+		ok=$(grep -c '^ok ' "$log")
+	fi
 	if [ "$run" -eq 0 ]; then
 		run=1
 		[ "$rc" -eq 0 ] && ok=1
