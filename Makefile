@@ -71,7 +71,8 @@ $(BUILD)/impl/%.o: $(IMPL)/%.c
 	$(CC) $(VX_CFLAGS) -Wno-unused-parameter -c -o $@ $<
 
 # --- programs -------------------------------------------------------------------
-TESTS   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
+TESTS   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c)) \
+          $(wildcard tests/cli/*.sh)
 BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 FUZZERS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 VOX     = $(BUILD)/vox
@@ -81,6 +82,9 @@ $(VOX): $(BUILD)/pipeline/vox.o $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBS)
 	$(CC) $(VX_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# test_wav checks that reads and writes allocate nothing (see its header comment).
+$(BUILD)/tests/test_wav: VX_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 $(BUILD)/bench/bench_%.o: VX_CFLAGS += -DNDEBUG
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBS)
@@ -100,7 +104,7 @@ $(BUILD)/fuzz/libfuzzlibs.a: $(FUZZ_LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libfuzzlibs.a
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
-all: $(VOX) $(TESTS) $(BENCHES)
+all: $(VOX) $(filter $(BUILD)/%,$(TESTS)) $(BENCHES)
 
 # --- running ----------------------------------------------------------------------
 # Tests that run threads; they run a third time under ThreadSanitizer.
@@ -109,14 +113,14 @@ TSAN_TESTS ?=
 deps:
 	@scripts/install-deps.sh
 
-check: all
+check: $(VOX) $(filter $(BUILD)/%,$(TESTS))
 	@tests/run.sh $(BUILD) $(TESTS)
 
 fuzz-smoke: $(FUZZERS)
 	@tests/fuzz/run.sh runs $(FUZZ_RUNS) $(FUZZERS)
 
 test: deps
-	@$(MAKE) --no-print-directory check fuzz-smoke
+	@$(MAKE) --no-print-directory all check fuzz-smoke
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory tsan
 
