@@ -21,7 +21,7 @@ ifdef WERROR
 WARN += -Werror
 endif
 
-PKGS      = libxxhash cmocka opus speexdsp libzstd
+PKGS      = libxxhash cmocka opus speexdsp libzstd libsodium alsa
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 
@@ -42,6 +42,7 @@ LAB_SRC = $(LAB_MODULES:%=algorithms/%.c)
 
 ALG_SRC  = $(filter-out $(LAB_SRC),$(wildcard algorithms/*.c))
 AUDIO_SRC = $(wildcard audio/*.c)
+TRANSPORT_SRC = $(wildcard transport/*.c)
 PIPE_SRC = $(filter-out pipeline/vox.c,$(wildcard pipeline/*.c))
 BENCH_SRC = bench/harness.c
 
@@ -50,10 +51,12 @@ ifdef IMPL
 ALG_OBJ += $(LAB_MODULES:%=$(BUILD)/impl/%.o)
 endif
 
-LIBS = $(BUILD)/libpipeline.a $(BUILD)/libbench.a $(BUILD)/libaudio.a $(BUILD)/libalgorithms.a
+LIBS = $(BUILD)/libpipeline.a $(BUILD)/libbench.a $(BUILD)/libtransport.a $(BUILD)/libaudio.a \
+       $(BUILD)/libalgorithms.a
 
 $(BUILD)/libalgorithms.a: $(ALG_OBJ)
 $(BUILD)/libaudio.a: $(AUDIO_SRC:%.c=$(BUILD)/%.o)
+$(BUILD)/libtransport.a: $(TRANSPORT_SRC:%.c=$(BUILD)/%.o)
 $(BUILD)/libpipeline.a: $(PIPE_SRC:%.c=$(BUILD)/%.o)
 $(BUILD)/libbench.a: $(BENCH_SRC:%.c=$(BUILD)/%.o)
 $(BUILD)/lib%.a:
@@ -94,7 +97,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBS)
 # reach is built the same way (into its own objects) so the sanitizers cover it too.
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -I. -g -O1 $(PKG_CFLAGS) \
              -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC = $(wildcard algorithms/*.c) $(AUDIO_SRC)
+FUZZ_LIB_SRC = $(wildcard algorithms/*.c) $(AUDIO_SRC) $(TRANSPORT_SRC)
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
