@@ -90,6 +90,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBS)
 $(BUILD)/tests/test_wav: VX_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 $(BUILD)/bench/bench_%.o: VX_CFLAGS += -DNDEBUG
+$(BUILD)/bench/bench_ring.o: VX_CFLAGS += $(shell pkg-config --cflags ck jack)
+$(BUILD)/bench/bench_ring: PKG_LIBS += $(shell pkg-config --libs ck jack)
+# test_rt counts these calls from the real-time loop: see the top of tests/test_rt.c.
+$(BUILD)/tests/test_rt: VX_LDFLAGS += \
+	-Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc,--wrap=pthread_mutex_lock
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBS)
 	$(CC) $(VX_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -111,7 +116,7 @@ all: $(VOX) $(filter $(BUILD)/%,$(TESTS)) $(BENCHES)
 
 # --- running ----------------------------------------------------------------------
 # Tests that run threads; they run a third time under ThreadSanitizer.
-TSAN_TESTS ?=
+TSAN_TESTS ?= test_ring test_rt
 
 deps:
 	@scripts/install-deps.sh
