@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Real-time stage threads, and the proof that the steady state allocates nothing.
+ * Real-time stage threads, and the proof that the steady state allocates nothing:
+ * ring traffic, codec encode/decode (with Opus FEC and PLC), capture paced from a
+ * WAV file through the resampler, and the sketches the pipeline tunes itself with.
  *
  * This program is linked with
  *	-Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc,--wrap=pthread_mutex_lock
@@ -31,7 +33,13 @@
 
 #include <cmocka.h>
 
+#include "algorithms/cms.h"
 #include "algorithms/hash.h"
+#include "algorithms/hll.h"
+#include "algorithms/kll.h"
+#include "algorithms/mg.h"
+#include "audio/codec.h"
+#include "audio/wav.h"
 #include "pipeline/ring.h"
 #include "pipeline/rt.h"
 
@@ -155,9 +163,231 @@ static int allocating_process(void *state, int16_t pcm[FRAME_SAMPLES])
 	return 0;
 }
 
+/* --- codec stages: encode then decode each frame ------------------------------------- */
+
+struct codec_state {
+	struct vx_codec *enc, *dec;
+	uint64_t frames;
+};
+
+static int codec_create(void **state, const char *name)
+{
+	struct vx_codec_config cfg;
+	struct codec_state *c = calloc(1, sizeof(*c));
+	int ret;
+
+	if (!c)
+		return -ENOMEM;
+	ret = vx_codec_config_by_name(&cfg, name);
+	cfg.frame_us = FRAME_SAMPLES * 1000000u / 48000u;
+	if (ret == 0)
+		ret = vx_codec_create(&c->enc, &cfg);
+	if (ret == 0)
+		ret = vx_codec_create(&c->dec, &cfg);
+	if (ret == 0 && cfg.type == VX_CODEC_OPUS) {
+		ret = vx_codec_set(c->enc, VX_CODEC_FEC, 1);
+		if (ret == 0)
+			ret = vx_codec_set(c->enc, VX_CODEC_LOSS_PERC, 10);
+	}
+	*state = c;
+	return ret;
+}
+
+static void codec_destroy(void *state)
+{
+	struct codec_state *c = state;
+
+	if (!c)
+		return;
+	vx_codec_destroy(c->enc);
+	vx_codec_destroy(c->dec);
+	free(c);
+}
+
+static int opus_create(void **state)
+{
+	return codec_create(state, "opus");
+}
+
+static int pcm_create(void **state)
+{
+	return codec_create(state, "pcm");
+}
+
+static int zpcm_create(void **state)
+{
+	return codec_create(state, "zpcm");
+}
+
+/* Lossless codecs: a plain round trip, which the ring check then compares. */
+static int codec_process(void *state, int16_t pcm[FRAME_SAMPLES])
+{
+	struct codec_state *c = state;
+	uint8_t packet[VX_CODEC_MAX_PACKET];
+	int len = vx_codec_encode(c->enc, pcm, packet, sizeof(packet));
+
+	if (len < 0)
+		return len;
+	len = vx_codec_decode(c->dec, packet, (size_t)len, pcm, FRAME_SAMPLES);
+	return len < 0 ? len : 0;
+}
+
+/* Opus also takes the loss paths: every 8th frame is "lost" and rebuilt from the
+ * next packet's FEC when it carries some, else concealed. */
+static int opus_process(void *state, int16_t pcm[FRAME_SAMPLES])
+{
+	struct codec_state *c = state;
+	uint8_t packet[VX_CODEC_MAX_PACKET];
+	int len = vx_codec_encode(c->enc, pcm, packet, sizeof(packet)), ret;
+
+	if (len < 0)
+		return len;
+	if (++c->frames % 8 == 0) {
+		ret = vx_codec_decode_fec(c->dec, packet, (size_t)len, pcm, FRAME_SAMPLES);
+		if (ret == -ENODATA)
+			ret = vx_codec_conceal(c->dec, pcm, FRAME_SAMPLES);
+		if (ret < 0)
+			return ret;
+	}
+	ret = vx_codec_decode(c->dec, packet, (size_t)len, pcm, FRAME_SAMPLES);
+	return ret < 0 ? ret : 0;
+}
+
+/* --- capture from a WAV file: 44.1 kHz stereo, downmixed and resampled ---------------- */
+
+#define WAV_RATE 44100u
+#define WAV_SECONDS 45u /* more than the frames the loop runs */
+
+struct wav_state {
+	uint8_t *file;
+	struct vx_wav_reader *r;
+};
+
+static void put_le(uint8_t *p, uint32_t v, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int wav_create(void **state)
+{
+	const uint32_t frames = WAV_RATE * WAV_SECONDS, data = frames * 4;
+	struct wav_state *w = calloc(1, sizeof(*w));
+	uint64_t rng = 7;
+	uint8_t *p;
+
+	if (!w || !(w->file = malloc(44 + (size_t)data))) {
+		free(w);
+		return -ENOMEM;
+	}
+	p = w->file;
+	memcpy(p, "RIFF", 4);
+	put_le(p + 4, 36 + data, 4);
+	memcpy(p + 8, "WAVEfmt ", 8);
+	put_le(p + 16, 16, 4);
+	put_le(p + 20, 1, 2);                /* PCM */
+	put_le(p + 22, 2, 2);                /* stereo */
+	put_le(p + 24, WAV_RATE, 4);
+	put_le(p + 28, WAV_RATE * 4, 4);
+	put_le(p + 32, 4, 2);
+	put_le(p + 34, 16, 2);
+	memcpy(p + 36, "data", 4);
+	put_le(p + 40, data, 4);
+	for (uint32_t i = 0; i < data; i += 2)
+		put_le(p + 44 + i, (uint32_t)(vx_rand64(&rng) >> 52), 2);
+	*state = w;
+	return vx_wav_reader_open_memory(&w->r, w->file, 44 + (size_t)data, "capture", 1, NULL, 0);
+}
+
+static int wav_process(void *state, int16_t pcm[FRAME_SAMPLES])
+{
+	struct wav_state *w = state;
+	ssize_t n = vx_wav_reader_read(w->r, pcm, FRAME_SAMPLES);
+
+	return n == FRAME_SAMPLES ? 0 : n < 0 ? (int)n : -ENODATA;
+}
+
+static void wav_destroy(void *state)
+{
+	struct wav_state *w = state;
+
+	if (!w)
+		return;
+	vx_wav_reader_close(w->r);
+	free(w->file);
+	free(w);
+}
+
+/* --- the sketches the pipeline tunes itself with ---------------------------------------- */
+
+struct sketch_state {
+	struct vx_kll_window *delay;  /* jitter buffer: p95 of delay variation */
+	struct vx_hll *distinct;      /* dense: data channel content */
+	struct vx_cms *rates;         /* per-source packet counts */
+	struct vx_mg *bursts;         /* loss-burst lengths */
+	uint64_t frames;
+};
+
+static int sketch_create(void **state)
+{
+	struct sketch_state *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	*state = s;
+	ret = vx_kll_window_create(&s->delay, 200, 4, 0, 1);
+	if (ret == 0)
+		ret = vx_hll_create(&s->distinct, 12, VX_HLL_DENSE);
+	if (ret == 0)
+		ret = vx_cms_create(&s->rates, 0.001, 0.01, VX_CMS_CONSERVATIVE);
+	if (ret == 0)
+		ret = vx_mg_create(&s->bursts, 16, 8);
+	return ret;
+}
+
+static int sketch_process(void *state, int16_t pcm[FRAME_SAMPLES])
+{
+	struct sketch_state *s = state;
+	int ret = 0;
+
+	for (int i = 0; i < FRAME_SAMPLES && ret == 0; i += 16) {
+		uint64_t h = vx_hash_mix64((uint64_t)(uint16_t)pcm[i]);
+
+		ret = vx_kll_window_add(s->delay, pcm[i]);
+		if (ret == 0)
+			ret = vx_hll_add_hash(s->distinct, h);
+		vx_cms_add_hash(s->rates, h, 1);
+		if (ret == 0)
+			ret = vx_mg_add_u64(s->bursts, (uint16_t)pcm[i] % 7, 1);
+	}
+	if (ret == 0 && vx_kll_window_quantile(s->delay, 0.95) != vx_kll_window_quantile(s->delay, 0.95))
+		ret = -EDOM; /* NaN: the window lost its values */
+	if (++s->frames % 100 == 0)
+		vx_kll_window_rotate(s->delay);
+	return ret;
+}
+
+static void sketch_destroy(void *state)
+{
+	struct sketch_state *s = state;
+
+	if (!s)
+		return;
+	vx_kll_window_destroy(s->delay);
+	vx_hll_destroy(s->distinct);
+	vx_cms_destroy(s->rates);
+	vx_mg_destroy(s->bursts);
+	free(s);
+}
+
 static const struct rt_stage stages[] = {
 	{ .name = "rings only", .lossless = true },
-	/* later: { "opus encode+decode", false, opus_create, opus_process, opus_destroy }, */
+	{ "opus encode+decode, FEC and PLC", false, opus_create, opus_process, codec_destroy },
+	{ "pcm encode+decode", true, pcm_create, codec_process, codec_destroy },
+	{ "zpcm encode+decode", true, zpcm_create, codec_process, codec_destroy },
+	{ "capture from WAV, resampled", false, wav_create, wav_process, wav_destroy },
+	{ "sketches", true, sketch_create, sketch_process, sketch_destroy },
 };
 
 static const struct rt_stage allocating_stage = {
