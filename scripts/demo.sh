@@ -26,7 +26,7 @@ say() { printf '\n== %s\n$ %s\n' "$1" "$2"; }
 say "Distinct words (HyperLogLog, 12 KiB)" "vox sketch distinct --exact $words"
 "$vox" sketch distinct --exact "$words"
 
-say "Ten most frequent words (Misra–Gries, k=100)" "vox sketch top -k 10 --exact $words"
+say "Ten most frequent words (Misra–Gries, 1000 counters)" "vox sketch top -k 10 --exact $words"
 "$vox" sketch top -k 10 --exact "$words"
 
 say "Word length quantiles (KLL, k=200)" "vox sketch quantiles --q 0.5,0.9,0.99,0.999 --exact $dir/lengths.txt"
@@ -35,13 +35,20 @@ say "Word length quantiles (KLL, k=200)" "vox sketch quantiles --q 0.5,0.9,0.99,
 half=$(($(wc -l <"$words") / 2))
 head -n "$half" "$words" >"$dir/first-half.txt"
 tail -n +"$((half + 1))" "$words" | sort -u >"$dir/second-half.txt"
-say "Bloom filter of the first half's words; which second-half words did it see?" \
-	"vox sketch bloom build --capacity 100000 --fpr 0.01 -o $dir/first.bloom $dir/first-half.txt"
-"$vox" sketch bloom build --capacity 100000 --fpr 0.01 -o "$dir/first.bloom" "$dir/first-half.txt"
-"$vox" sketch bloom query --exact "$dir/first.bloom" "$dir/second-half.txt" >"$dir/seen.txt"
+distinct=$(sort -u "$dir/first-half.txt" | wc -l)
+say "Bloom filter of the first half's $distinct distinct words; which second-half words did it see?" \
+	"vox sketch bloom build --capacity $distinct --fpr 0.01 -o $dir/first.bloom $dir/first-half.txt"
+"$vox" sketch bloom build --capacity "$distinct" --fpr 0.01 -o "$dir/first.bloom" "$dir/first-half.txt"
+"$vox" sketch bloom query --exact "$dir/first-half.txt" "$dir/first.bloom" "$dir/second-half.txt" >"$dir/seen.txt"
 
 say "Near-duplicate lines of the licence texts (MinHash + LSH banding)" \
 	"vox sketch similar --threshold 0.8 --exact $dir/sample.txt"
-awk 'length($0) > 40' "$lines" | head -n 20000 >"$dir/sample.txt"
+awk 'length($0) > 40' "$lines" | head -n 4000 >"$dir/sample.txt"
 "$vox" sketch similar --threshold 0.8 --exact "$dir/sample.txt" >"$dir/similar.txt"
-tail -n 3 "$dir/similar.txt"
+# One pair that is similar but not identical, with its two lines.
+awk -F'\t' '$3 < 1 { print $1, $2, $3; exit }' "$dir/similar.txt" | {
+	read -r a b sim || exit 0
+	echo "for example, records $a and $b (estimated similarity $sim):"
+	sed -n "${a}p" "$dir/sample.txt"
+	sed -n "${b}p" "$dir/sample.txt"
+}
