@@ -128,7 +128,7 @@ fuzz-smoke: $(FUZZERS)
 	@tests/fuzz/run.sh runs $(FUZZ_RUNS) $(FUZZERS)
 
 test: deps
-	@$(MAKE) --no-print-directory all check fuzz-smoke
+	@$(MAKE) --no-print-directory all check fuzz-smoke lab-check
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory tsan
 
@@ -154,8 +154,13 @@ demo: deps
 grade: deps
 	@test -n "$(LAB_DIR)" || { echo "grade: no lab '$(LAB)' in labs/" >&2; exit 2; }
 	@test -d "$(IMPL)" || { echo "grade: IMPL=$(IMPL) is not a directory" >&2; exit 2; }
+	@rm -rf build/grade-$(LAB)/impl # its dependency files name the last IMPL
 	@$(MAKE) --no-print-directory BUILD=build/grade-$(LAB) IMPL=$(abspath $(IMPL)) LAB=$(LAB) \
 		TESTS="$(LAB_TESTS:%=build/grade-$(LAB)/tests/%)" check
+
+# The lab tooling itself, once (it builds the graders in their own tree).
+lab-check:
+	@tests/run.sh $(BUILD) tests/lab.sh
 
 lab-start:
 	@test -n "$(LAB_DIR)" || { echo "lab-start: no lab '$(LAB)' in labs/" >&2; exit 2; }
@@ -164,7 +169,7 @@ lab-start:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all deps check fuzz-smoke test asan tsan fuzz bench demo grade lab-start clean
+.PHONY: all deps check fuzz-smoke test asan tsan fuzz bench demo grade lab-check lab-start clean
 .SECONDARY:
 .DELETE_ON_ERROR:
 
