@@ -33,6 +33,7 @@
 
 #include <cmocka.h>
 
+#include "algorithms/bloom.h"
 #include "algorithms/cms.h"
 #include "algorithms/hash.h"
 #include "algorithms/hll.h"
@@ -325,6 +326,7 @@ struct sketch_state {
 	struct vx_hll *distinct;      /* dense: data channel content */
 	struct vx_cms *rates;         /* per-source packet counts */
 	struct vx_mg *bursts;         /* loss-burst lengths */
+	struct vx_bloom_aging *seen;  /* recent handshake ephemerals */
 	uint64_t frames;
 };
 
@@ -343,6 +345,8 @@ static int sketch_create(void **state)
 		ret = vx_cms_create(&s->rates, 0.001, 0.01, VX_CMS_CONSERVATIVE);
 	if (ret == 0)
 		ret = vx_mg_create(&s->bursts, 16, 8);
+	if (ret == 0)
+		ret = vx_bloom_aging_create(&s->seen, 1000, 0.01);
 	return ret;
 }
 
@@ -360,6 +364,8 @@ static int sketch_process(void *state, int16_t pcm[FRAME_SAMPLES])
 		vx_cms_add_hash(s->rates, h, 1);
 		if (ret == 0)
 			ret = vx_mg_add_u64(s->bursts, (uint16_t)pcm[i] % 7, 1);
+		if (!vx_bloom_aging_contains_hash(s->seen, h))
+			vx_bloom_aging_add_hash(s->seen, h);
 	}
 	if (ret == 0 && vx_kll_window_quantile(s->delay, 0.95) != vx_kll_window_quantile(s->delay, 0.95))
 		ret = -EDOM; /* NaN: the window lost its values */
@@ -378,6 +384,7 @@ static void sketch_destroy(void *state)
 	vx_hll_destroy(s->distinct);
 	vx_cms_destroy(s->rates);
 	vx_mg_destroy(s->bursts);
+	vx_bloom_aging_destroy(s->seen);
 	free(s);
 }
 
