@@ -76,6 +76,8 @@ $(BUILD)/impl/%.o: $(IMPL)/%.c
 # --- programs -------------------------------------------------------------------
 TESTS   = $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c)) \
           $(wildcard tests/cli/*.sh)
+# Programs the integration scripts drive (tests/*.c that are not cmocka tests).
+TEST_PROGS = $(patsubst tests/%.c,$(BUILD)/tests/%,$(filter-out tests/test_%.c,$(wildcard tests/*.c)))
 BENCHES = $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/bench_*.c))
 FUZZERS = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 VOX     = $(BUILD)/vox
@@ -86,8 +88,17 @@ $(VOX): $(BUILD)/pipeline/vox.o $(LIBS)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBS)
 	$(CC) $(VX_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# test_wav checks that reads and writes allocate nothing (see its header comment).
+# test_wav and test_noise check that their steady state allocates nothing (see their
+# header comments).
 $(BUILD)/tests/test_wav: VX_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+$(BUILD)/tests/test_noise: VX_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+
+# The Noise test-vector runner: jansson for this program only. tests/cli/noise-vectors.sh
+# runs it over NOISE_VECTORS (shared/ lies beside the repository).
+NOISE_VECTORS ?= ../shared/vectors/noise/noise-25519-chachapoly-blake2b.json
+export NOISE_VECTORS
+$(BUILD)/tests/noise_vectors.o: VX_CFLAGS += $(shell pkg-config --cflags jansson)
+$(BUILD)/tests/noise_vectors: PKG_LIBS += $(shell pkg-config --libs jansson)
 
 $(BUILD)/bench/bench_%.o: VX_CFLAGS += -DNDEBUG
 $(BUILD)/bench/bench_ring.o: VX_CFLAGS += $(shell pkg-config --cflags ck jack)
@@ -121,7 +132,7 @@ TSAN_TESTS ?= test_ring test_rt
 deps:
 	@scripts/install-deps.sh
 
-check: $(VOX) $(filter $(BUILD)/%,$(TESTS))
+check: $(VOX) $(filter $(BUILD)/%,$(TESTS)) $(TEST_PROGS)
 	@tests/run.sh $(BUILD) $(TESTS)
 
 fuzz-smoke: $(FUZZERS)

@@ -6,7 +6,7 @@ set -eu
 PACKAGES="
 	make gcc clang libclang-rt-14-dev pkg-config
 	libxxhash-dev libcmocka-dev libopus-dev libspeexdsp-dev libzstd-dev
-	libsodium-dev libasound2-dev libck-dev libjack-jackd2-dev
+	libsodium-dev libasound2-dev libck-dev libjack-jackd2-dev libjansson-dev
 	gnuplot-nox time
 	alsa-utils espeak-ng sox opus-tools flac
 "
