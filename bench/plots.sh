@@ -29,7 +29,7 @@ done
 gnuplot <<GP
 set terminal pngcairo size 900,540 font ",11"
 set grid
-set key top left
+set key bottom left
 
 set output "$out/hll-error.png"
 set title "HyperLogLog p=14 (m = 16384): relative error against N"
@@ -44,6 +44,8 @@ plot "$tmp/hll.dat" using 1:3 with linespoints title "RMSE (measured)", \
      0 with lines lc "black" notitle
 
 set output "$out/bloom-fpr.png"
+set key top left
+set xrange [0.1:2.2]
 set title "Bloom filters sized for 1% at load 1: false-positive rate against load"
 unset format x
 set logscale xy
