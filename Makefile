@@ -34,21 +34,22 @@ endif
 
 # --- libraries: one per module directory --------------------------------------
 # In grade mode the lab's modules come from the learner's directory instead.
-LAB_DIR := $(wildcard labs/*-$(LAB))
-ifdef IMPL
+LAB_DIR := $(if $(LAB),$(wildcard labs/*-$(LAB)))
+ifneq ($(LAB_DIR),)
 include $(LAB_DIR)/lab.mk
 endif
-LAB_SRC = $(LAB_MODULES:%=algorithms/%.c)
+LAB_SRC = $(if $(IMPL),$(LAB_MODULES:%=%.c))
 
 ALG_SRC  = $(filter-out $(LAB_SRC),$(wildcard algorithms/*.c))
-AUDIO_SRC = $(wildcard audio/*.c)
-TRANSPORT_SRC = $(wildcard transport/*.c)
-PIPE_SRC = $(filter-out pipeline/vox.c,$(wildcard pipeline/*.c))
+AUDIO_SRC = $(filter-out $(LAB_SRC),$(wildcard audio/*.c))
+TRANSPORT_SRC = $(filter-out $(LAB_SRC),$(wildcard transport/*.c))
+PIPE_SRC = $(filter-out pipeline/vox.c $(LAB_SRC),$(wildcard pipeline/*.c))
 BENCH_SRC = bench/harness.c
 
+# A learner's modules go into the last library, so every other one can use them.
 ALG_OBJ  = $(ALG_SRC:%.c=$(BUILD)/%.o)
 ifdef IMPL
-ALG_OBJ += $(LAB_MODULES:%=$(BUILD)/impl/%.o)
+ALG_OBJ += $(addprefix $(BUILD)/impl/,$(notdir $(LAB_MODULES:%=%.o)))
 endif
 
 LIBS = $(BUILD)/libpipeline.a $(BUILD)/libbench.a $(BUILD)/libtransport.a $(BUILD)/libaudio.a \
@@ -175,7 +176,7 @@ lab-check:
 
 lab-start:
 	@test -n "$(LAB_DIR)" || { echo "lab-start: no lab '$(LAB)' in labs/" >&2; exit 2; }
-	@scripts/lab-start.sh $(LAB_DIR) $(DIR)
+	@scripts/lab-start.sh $(LAB) "$(DIR)" $(LAB_MODULES)
 
 clean:
 	rm -rf $(BUILD)

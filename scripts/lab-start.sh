@@ -3,27 +3,30 @@
 # contract) and generates, from them, one .c file per module with every exported
 # function present and empty, so the workspace builds and the grader runs (and fails)
 # from the first minute.
-# Usage: scripts/lab-start.sh LAB_DIR DIR
+# Usage: scripts/lab-start.sh LAB DIR MODULE... (modules as paths without .c:
+# algorithms/bloom; the Makefile passes the lab's LAB_MODULES)
 set -eu
 lab=$1
-dir=${2:-}
+dir=$2
+shift 2
+modules=$*
 if [ -z "$dir" ]; then
 	echo "lab-start: say where: make lab-start LAB=... DIR=path" >&2
 	exit 2
 fi
-modules=$(sed -n 's/^LAB_MODULES *[:?]*= *//p' "$lab/lab.mk")
 mkdir -p "$dir"
 for m in $modules; do
-	if [ -e "$dir/$m.c" ]; then
-		echo "lab-start: $dir/$m.c exists; not overwriting" >&2
+	if [ -e "$dir/$(basename "$m").c" ]; then
+		echo "lab-start: $dir/$(basename "$m").c exists; not overwriting" >&2
 		exit 1
 	fi
 done
 for m in $modules; do
-	cp "algorithms/$m.h" "$dir/$m.h"
+	name=$(basename "$m")
+	cp "$m.h" "$dir/$name.h"
 	{
-		printf '// Your implementation of algorithms/%s.h (a copy is beside this file).\n' "$m"
-		printf '#include <errno.h>\n#include <stddef.h>\n\n#include "algorithms/%s.h"\n' "$m"
+		printf '// Your implementation of %s.h (a copy is beside this file).\n' "$m"
+		printf '#include <errno.h>\n#include <stddef.h>\n\n#include "%s.h"\n' "$m"
 		# A prototype starts at column 0 with a type, holds "vx_...(" and ends at ");".
 		awk '
 		/^[ \t]*(\/\*|\*|\/\/|#)/ { next }
@@ -32,9 +35,10 @@ for m in $modules; do
 		proto != "" && proto != $0 { proto = proto "\n" $0 }
 		proto != "" && /\);[ \t]*$/ {
 			sub(/;[ \t]*$/, "", proto)
+			# Attributes belong to the declaration, not the definition.
+			gsub(/[ \t\n]*__attribute__\(\([a-z_]*\)\)/, "", proto)
 			head = proto
 			sub(/vx_[a-z0-9_]*\(.*/, "", head)
-			gsub(/__attribute__\(\(.*\)\)/, "", head)
 			if (head ~ /\*/)             body = "\treturn NULL;"
 			else if (head ~ /^void[ \t]/) body = ""
 			else if (head ~ /(^|[ \t])(int|ssize_t|long)[ \t]*$/) body = "\treturn -ENOSYS;"
@@ -42,8 +46,8 @@ for m in $modules; do
 			printf "\n%s\n{\n\t/* TODO */\n%s%s}\n", proto, body, body == "" ? "" : "\n"
 			proto = ""
 		}
-		' "algorithms/$m.h"
-	} >"$dir/$m.c"
+		' "$m.h"
+	} >"$dir/$name.c"
 done
 echo "lab-start: $dir has $(echo "$modules" | wc -w) modules to implement ($modules)."
-echo "lab-start: grade them with: make grade LAB=$(basename "$lab" | sed 's/^[^-]*-[0-9]*-//') IMPL=$dir"
+echo "lab-start: grade them with: make grade LAB=$lab IMPL=$dir"
