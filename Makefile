@@ -90,9 +90,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBS)
 	$(CC) $(VX_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # test_wav and test_noise check that their steady state allocates nothing (see their
-# header comments).
+# header comments); test_udp and test_impair check the same of their real-time calls.
 $(BUILD)/tests/test_wav: VX_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 $(BUILD)/tests/test_noise: VX_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+$(BUILD)/tests/test_udp $(BUILD)/tests/test_impair: \
+	VX_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
 
 # The Noise test-vector runner: jansson for this program only. tests/cli/noise-vectors.sh
 # runs it over NOISE_VECTORS (shared/ lies beside the repository).
