@@ -89,12 +89,10 @@ $(VOX): $(BUILD)/pipeline/vox.o $(LIBS)
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBS)
 	$(CC) $(VX_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# test_wav and test_noise check that their steady state allocates nothing (see their
-# header comments); test_udp and test_impair check the same of their real-time calls.
-$(BUILD)/tests/test_wav: VX_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
-$(BUILD)/tests/test_noise: VX_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
-$(BUILD)/tests/test_udp $(BUILD)/tests/test_impair: \
-	VX_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+# These tests count the allocations of their modules' real-time calls (see each
+# test's header comment): the linker routes our objects' calls through wrappers.
+WRAP_ALLOC = -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc
+$(addprefix $(BUILD)/tests/,test_wav test_noise test_udp test_impair): VX_LDFLAGS += $(WRAP_ALLOC)
 
 # The Noise test-vector runner: jansson for this program only. tests/cli/noise-vectors.sh
 # runs it over NOISE_VECTORS (shared/ lies beside the repository).
@@ -107,8 +105,7 @@ $(BUILD)/bench/bench_%.o: VX_CFLAGS += -DNDEBUG
 $(BUILD)/bench/bench_ring.o: VX_CFLAGS += $(shell pkg-config --cflags ck jack)
 $(BUILD)/bench/bench_ring: PKG_LIBS += $(shell pkg-config --libs ck jack)
 # test_rt counts these calls from the real-time loop: see the top of tests/test_rt.c.
-$(BUILD)/tests/test_rt: VX_LDFLAGS += \
-	-Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc,--wrap=pthread_mutex_lock
+$(BUILD)/tests/test_rt: VX_LDFLAGS += $(WRAP_ALLOC),--wrap=pthread_mutex_lock
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBS)
 	$(CC) $(VX_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
