@@ -18,5 +18,8 @@ struct vx_cli_command {
 };
 
 int vx_cmd_sketch(int argc, char **argv);
+int vx_cmd_devices(int argc, char **argv);
+int vx_cmd_record(int argc, char **argv);
+int vx_cmd_play(int argc, char **argv);
 
 #endif

@@ -7,6 +7,9 @@
 
 static const struct vx_cli_command commands[] = {
 	{ "sketch", vx_cmd_sketch, "streaming sketches over lines of text" },
+	{ "devices", vx_cmd_devices, "list ALSA capture and playback devices" },
+	{ "record", vx_cmd_record, "record from an ALSA device into a WAV file" },
+	{ "play", vx_cmd_play, "play a WAV file on an ALSA device" },
 };
 
 static void usage(FILE *f)

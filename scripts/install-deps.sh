@@ -9,6 +9,7 @@ PACKAGES="
 	libsodium-dev libasound2-dev libck-dev libjack-jackd2-dev libjansson-dev
 	gnuplot-nox time
 	alsa-utils espeak-ng sox opus-tools flac
+	pulseaudio pulseaudio-utils libasound2-plugins
 "
 
 missing=""
