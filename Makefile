@@ -92,7 +92,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBS)
 # These tests count the allocations of their modules' real-time calls (see each
 # test's header comment): the linker routes our objects' calls through wrappers.
 WRAP_ALLOC = -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc
-$(addprefix $(BUILD)/tests/,test_wav test_noise test_udp test_impair): VX_LDFLAGS += $(WRAP_ALLOC)
+$(addprefix $(BUILD)/tests/,test_wav test_noise test_udp test_impair test_session): \
+	VX_LDFLAGS += $(WRAP_ALLOC)
 
 # The Noise test-vector runner: jansson for this program only. tests/cli/noise-vectors.sh
 # runs it over NOISE_VECTORS (shared/ lies beside the repository).
@@ -123,7 +124,7 @@ $(BUILD)/fuzz/libfuzzlibs.a: $(FUZZ_LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/fuzz/libfuzzlibs.a
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
-all: $(VOX) $(filter $(BUILD)/%,$(TESTS)) $(BENCHES)
+all: $(VOX) $(filter $(BUILD)/%,$(TESTS)) $(TEST_PROGS) $(BENCHES)
 
 # --- running ----------------------------------------------------------------------
 # Tests that run threads; they run a third time under ThreadSanitizer.

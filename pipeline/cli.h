@@ -21,5 +21,8 @@ int vx_cmd_sketch(int argc, char **argv);
 int vx_cmd_devices(int argc, char **argv);
 int vx_cmd_record(int argc, char **argv);
 int vx_cmd_play(int argc, char **argv);
+int vx_cmd_keygen(int argc, char **argv);
+int vx_cmd_pubkey(int argc, char **argv);
+int vx_cmd_impair(int argc, char **argv);
 
 #endif

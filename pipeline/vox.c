@@ -10,6 +10,9 @@ static const struct vx_cli_command commands[] = {
 	{ "devices", vx_cmd_devices, "list ALSA capture and playback devices" },
 	{ "record", vx_cmd_record, "record from an ALSA device into a WAV file" },
 	{ "play", vx_cmd_play, "play a WAV file on an ALSA device" },
+	{ "keygen", vx_cmd_keygen, "make a static key pair for secure sessions" },
+	{ "pubkey", vx_cmd_pubkey, "print the public key of a private key file" },
+	{ "impair", vx_cmd_impair, "UDP proxy that loses, delays and duplicates packets" },
 };
 
 static void usage(FILE *f)
