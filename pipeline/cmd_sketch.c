@@ -528,9 +528,10 @@ static int cmd_quantiles(int argc, char **argv)
 		       (unsigned long long)vx_kll_count(q.kll), vx_kll_min(q.kll), vx_kll_max(q.kll),
 		       vx_kll_footprint(q.kll));
 	} else {
-		printf("%llu numbers, min %.10g, max %.10g; KLL k=%llu, ",
-		       (unsigned long long)vx_kll_count(q.kll), vx_kll_min(q.kll), vx_kll_max(q.kll),
-		       (unsigned long long)k);
+		printf("%llu numbers, min %.10g, max %.10g; KLL k=%llu, rank error within %.2f%% "
+		       "(99%%), ", (unsigned long long)vx_kll_count(q.kll), vx_kll_min(q.kll),
+		       vx_kll_max(q.kll), (unsigned long long)k,
+		       100 * vx_kll_rank_error((unsigned)k));
 		print_size(stdout, (double)vx_kll_footprint(q.kll));
 		putchar('\n');
 	}
