@@ -44,7 +44,7 @@ ALG_SRC  = $(filter-out $(LAB_SRC),$(wildcard algorithms/*.c))
 AUDIO_SRC = $(filter-out $(LAB_SRC),$(wildcard audio/*.c))
 TRANSPORT_SRC = $(filter-out $(LAB_SRC),$(wildcard transport/*.c))
 PIPE_SRC = $(filter-out pipeline/vox.c $(LAB_SRC),$(wildcard pipeline/*.c))
-BENCH_SRC = bench/harness.c
+BENCH_SRC = bench/harness.c bench/workload.c
 
 # A learner's modules go into the last library, so every other one can use them.
 ALG_OBJ  = $(ALG_SRC:%.c=$(BUILD)/%.o)

@@ -100,6 +100,12 @@ static uint64_t popcount_words(const uint64_t *v, uint64_t n)
 	return c;
 }
 
+static void or_words(uint64_t *dst, const uint64_t *src, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		dst[i] |= src[i];
+}
+
 /*
  * Zeroed memory for a bit or counter array, aligned to a cache line. Arrays of
  * 2 MiB or more are aligned to 2 MiB and advised for transparent huge pages:
@@ -135,6 +141,68 @@ static bool valid_hashes(unsigned k)
 static bool valid_size(uint64_t m, uint64_t align)
 {
 	return m != 0 && m % align == 0 && m <= VX_BLOOM_MAX_BITS;
+}
+
+/*
+ * The classic, blocked and counting filters share one serialized layout (bloom.h):
+ * u64 size (bits, blocks or counters), u8 k, then the array as little-endian
+ * u64 words. What differs is described here.
+ */
+struct array_layout {
+	enum vx_ser_type type;
+	uint64_t align;     /* the size is a nonzero multiple of this, */
+	uint64_t max;       /* at most this, */
+	unsigned unit_bits; /* and the array holds this many bits per unit of size */
+};
+
+static const struct array_layout classic_layout = {
+	.type = VX_SER_BLOOM, .align = WORD_BITS, .max = VX_BLOOM_MAX_BITS, .unit_bits = 1,
+};
+static const struct array_layout blocked_layout = {
+	.type = VX_SER_BLOOM_BLOCKED, .align = 1,
+	.max = VX_BLOOM_MAX_BITS / VX_BLOOM_BLOCK_BITS, .unit_bits = VX_BLOOM_BLOCK_BITS,
+};
+static const struct array_layout counting_layout = {
+	.type = VX_SER_BLOOM_COUNTING, .align = NIBBLES_PER_WORD, .max = VX_BLOOM_MAX_BITS,
+	.unit_bits = 4,
+};
+
+/* Array bytes of a filter of @size units (no overflow: size <= max). */
+static uint64_t array_bytes(const struct array_layout *l, uint64_t size)
+{
+	return size * l->unit_bits / 8;
+}
+
+static ssize_t serialize_array(const struct array_layout *l, void *buf, size_t cap,
+			       uint64_t size, unsigned k, const uint64_t *words)
+{
+	struct vx_ser_writer w;
+
+	vx_ser_begin(&w, buf, cap, l->type);
+	vx_ser_u64(&w, size);
+	vx_ser_u8(&w, (uint8_t)k);
+	put_words(&w, words, array_bytes(l, size) / 8);
+	return vx_ser_finish(&w);
+}
+
+/* Checks a buffer of layout @l and finds its array (array_bytes(@size) bytes, in
+ * place). Return: 0, or -EINVAL. */
+static int deserialize_array(const struct array_layout *l, const void *buf, size_t len,
+			     uint64_t *size, unsigned *k, const uint8_t **array)
+{
+	struct vx_ser_reader r;
+
+	if (vx_ser_open(&r, buf, len, l->type) < 0)
+		return -EINVAL;
+	*size = vx_ser_get_u64(&r);
+	*k = vx_ser_get_u8(&r);
+	if (r.error || *size == 0 || *size % l->align != 0 || *size > l->max ||
+	    !valid_hashes(*k) || vx_ser_remaining(&r) != array_bytes(l, *size))
+		return -EINVAL;
+	*array = vx_ser_get_bytes(&r, array_bytes(l, *size));
+	if (vx_ser_close(&r) < 0)
+		return -EINVAL;
+	return 0;
 }
 
 /* --- shared: the probes of the classic, counting and aging filters ----------------- */
@@ -300,42 +368,26 @@ int vx_bloom_merge(struct vx_bloom *dst, const struct vx_bloom *src)
 {
 	if (dst->m != src->m || dst->k != src->k)
 		return -EINVAL;
-	for (uint64_t i = 0; i < dst->m / WORD_BITS; i++)
-		dst->words[i] |= src->words[i];
+	or_words(dst->words, src->words, dst->m / WORD_BITS);
 	return 0;
 }
 
 ssize_t vx_bloom_serialize(const struct vx_bloom *f, void *buf, size_t cap)
 {
-	struct vx_ser_writer w;
-
-	vx_ser_begin(&w, buf, cap, VX_SER_BLOOM);
-	vx_ser_u64(&w, f->m);
-	vx_ser_u8(&w, (uint8_t)f->k);
-	put_words(&w, f->words, f->m / WORD_BITS);
-	return vx_ser_finish(&w);
+	return serialize_array(&classic_layout, buf, cap, f->m, f->k, f->words);
 }
 
 int vx_bloom_deserialize(struct vx_bloom **out, const void *buf, size_t len)
 {
-	struct vx_ser_reader r;
 	const uint8_t *bits;
 	struct vx_bloom *f;
 	uint64_t m;
 	unsigned k;
 	int ret;
 
-	if (vx_ser_open(&r, buf, len, VX_SER_BLOOM) < 0)
-		return -EINVAL;
-	m = vx_ser_get_u64(&r);
-	k = vx_ser_get_u8(&r);
-	if (r.error || !valid_size(m, WORD_BITS) || !valid_hashes(k) ||
-	    vx_ser_remaining(&r) != m / 8)
-		return -EINVAL;
-	bits = vx_ser_get_bytes(&r, m / 8);
-	if (vx_ser_close(&r) < 0)
-		return -EINVAL;
-
+	ret = deserialize_array(&classic_layout, buf, len, &m, &k, &bits);
+	if (ret < 0)
+		return ret;
 	ret = bloom_alloc(&f, m, k);
 	if (ret < 0)
 		return ret;
@@ -640,42 +692,26 @@ int vx_bloom_blocked_merge(struct vx_bloom_blocked *dst, const struct vx_bloom_b
 {
 	if (dst->blocks != src->blocks || dst->k != src->k)
 		return -EINVAL;
-	for (uint64_t i = 0; i < dst->blocks * BLOCK_WORDS; i++)
-		dst->words[i] |= src->words[i];
+	or_words(dst->words, src->words, dst->blocks * BLOCK_WORDS);
 	return 0;
 }
 
 ssize_t vx_bloom_blocked_serialize(const struct vx_bloom_blocked *f, void *buf, size_t cap)
 {
-	struct vx_ser_writer w;
-
-	vx_ser_begin(&w, buf, cap, VX_SER_BLOOM_BLOCKED);
-	vx_ser_u64(&w, f->blocks);
-	vx_ser_u8(&w, (uint8_t)f->k);
-	put_words(&w, f->words, f->blocks * BLOCK_WORDS);
-	return vx_ser_finish(&w);
+	return serialize_array(&blocked_layout, buf, cap, f->blocks, f->k, f->words);
 }
 
 int vx_bloom_blocked_deserialize(struct vx_bloom_blocked **out, const void *buf, size_t len)
 {
-	struct vx_ser_reader r;
 	struct vx_bloom_blocked *f;
 	const uint8_t *bits;
 	uint64_t blocks;
 	unsigned k;
 	int ret;
 
-	if (vx_ser_open(&r, buf, len, VX_SER_BLOOM_BLOCKED) < 0)
-		return -EINVAL;
-	blocks = vx_ser_get_u64(&r);
-	k = vx_ser_get_u8(&r);
-	if (r.error || blocks == 0 || blocks > VX_BLOOM_MAX_BITS / VX_BLOOM_BLOCK_BITS ||
-	    !valid_hashes(k) || vx_ser_remaining(&r) != blocks * BLOCK_BYTES)
-		return -EINVAL;
-	bits = vx_ser_get_bytes(&r, blocks * BLOCK_BYTES);
-	if (vx_ser_close(&r) < 0)
-		return -EINVAL;
-
+	ret = deserialize_array(&blocked_layout, buf, len, &blocks, &k, &bits);
+	if (ret < 0)
+		return ret;
 	ret = blocked_alloc(&f, blocks, k);
 	if (ret < 0)
 		return ret;
@@ -843,35 +879,20 @@ int vx_bloom_counting_merge(struct vx_bloom_counting *dst, const struct vx_bloom
 
 ssize_t vx_bloom_counting_serialize(const struct vx_bloom_counting *f, void *buf, size_t cap)
 {
-	struct vx_ser_writer w;
-
-	vx_ser_begin(&w, buf, cap, VX_SER_BLOOM_COUNTING);
-	vx_ser_u64(&w, f->m);
-	vx_ser_u8(&w, (uint8_t)f->k);
-	put_words(&w, f->words, f->m / NIBBLES_PER_WORD);
-	return vx_ser_finish(&w);
+	return serialize_array(&counting_layout, buf, cap, f->m, f->k, f->words);
 }
 
 int vx_bloom_counting_deserialize(struct vx_bloom_counting **out, const void *buf, size_t len)
 {
-	struct vx_ser_reader r;
 	struct vx_bloom_counting *f;
 	const uint8_t *counters;
 	uint64_t m;
 	unsigned k;
 	int ret;
 
-	if (vx_ser_open(&r, buf, len, VX_SER_BLOOM_COUNTING) < 0)
-		return -EINVAL;
-	m = vx_ser_get_u64(&r);
-	k = vx_ser_get_u8(&r);
-	if (r.error || !valid_size(m, NIBBLES_PER_WORD) || !valid_hashes(k) ||
-	    vx_ser_remaining(&r) != m / 2)
-		return -EINVAL;
-	counters = vx_ser_get_bytes(&r, m / 2);
-	if (vx_ser_close(&r) < 0)
-		return -EINVAL;
-
+	ret = deserialize_array(&counting_layout, buf, len, &m, &k, &counters);
+	if (ret < 0)
+		return ret;
 	ret = counting_alloc(&f, m, k);
 	if (ret < 0)
 		return ret;
@@ -996,8 +1017,7 @@ int vx_bloom_aging_merge(struct vx_bloom_aging *dst, const struct vx_bloom_aging
 		const uint64_t *s = src->gen[src->cur ^ g];
 		uint64_t *d = dst->gen[dst->cur ^ g];
 
-		for (uint64_t i = 0; i < dst->m / WORD_BITS; i++)
-			d[i] |= s[i];
+		or_words(d, s, dst->m / WORD_BITS);
 		dst->count[dst->cur ^ g] =
 			add_saturating(dst->count[dst->cur ^ g], src->count[src->cur ^ g]);
 	}

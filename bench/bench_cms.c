@@ -10,75 +10,29 @@
  * every distinct key of the stream as a fraction of N: max and mean of
  * estimate - f, beside epsilon, and the fraction of keys over epsilon N.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "algorithms/cms.h"
 #include "algorithms/exact.h"
-#include "algorithms/hash.h"
 #include "bench/harness.h"
+#include "bench/workload.h"
 
 #define ZIPF_S  1.1
 #define EPSILON 1e-4
 #define DELTA   1e-3
 
-struct key {
-	char b[7];
-	uint8_t len;
-};
-
-struct stream {
-	const struct key *items;   /* the stream */
-	size_t n;
-	const struct key *queries; /* keys drawn from the stream */
-	size_t nq;
-};
-
 struct ctx {
-	const struct stream *st;
+	const struct vx_workload_keys *st;
 	enum vx_cms_mode mode;
 	struct vx_cms *cms;
-	struct vx_exact_counts *ex;
 };
 
 static void die(const char *what)
 {
 	fprintf(stderr, "bench_cms: %s failed\n", what);
 	exit(1);
-}
-
-/* Ranks of Zipf(s) over m keys, by inverse CDF (Vose's alias table would be
- * O(1) per draw; a binary search keeps this short and is untimed). */
-static uint32_t *zipf_stream(size_t n, size_t m, double s, uint64_t seed)
-{
-	double *cdf = malloc(m * sizeof(*cdf)), sum = 0;
-	uint32_t *ids = malloc(n * sizeof(*ids));
-
-	if (!cdf || !ids)
-		die("malloc");
-	for (size_t i = 0; i < m; i++)
-		cdf[i] = sum += pow((double)(i + 1), -s);
-	for (size_t i = 0; i < m; i++)
-		cdf[i] /= sum;
-	cdf[m - 1] = 1.0;
-	for (size_t i = 0; i < n; i++) {
-		double u = vx_rand_unit(&seed);
-		size_t lo = 0, hi = m - 1;
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (cdf[mid] > u)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		ids[i] = (uint32_t)lo;
-	}
-	free(cdf);
-	return ids;
 }
 
 static void cms_setup(void *p)
@@ -93,7 +47,7 @@ static void cms_setup(void *p)
 static void cms_add(void *p, uint64_t ops)
 {
 	struct ctx *c = p;
-	const struct stream *st = c->st;
+	const struct vx_workload_keys *st = c->st;
 
 	for (uint64_t i = 0; i < ops; i++)
 		vx_cms_add(c->cms, st->items[i].b, st->items[i].len, 1);
@@ -102,47 +56,11 @@ static void cms_add(void *p, uint64_t ops)
 static void cms_query(void *p, uint64_t ops)
 {
 	struct ctx *c = p;
-	const struct stream *st = c->st;
+	const struct vx_workload_keys *st = c->st;
 	uint64_t sum = 0;
 
 	for (uint64_t i = 0; i < ops; i++)
 		sum += vx_cms_estimate(c->cms, st->queries[i].b, st->queries[i].len);
-	vx_bench_keep(sum);
-}
-
-static void exact_setup(void *p)
-{
-	struct ctx *c = p;
-
-	vx_exact_counts_destroy(c->ex);
-	if (vx_exact_counts_create(&c->ex) < 0)
-		die("vx_exact_counts_create");
-}
-
-static void exact_add(void *p, uint64_t ops)
-{
-	struct ctx *c = p;
-	const struct stream *st = c->st;
-
-	for (uint64_t i = 0; i < ops; i++) {
-		const struct key *k = &st->items[i];
-
-		if (vx_exact_counts_add(c->ex, k->b, k->len, 1) < 0)
-			die("vx_exact_counts_add");
-	}
-}
-
-static void exact_query(void *p, uint64_t ops)
-{
-	struct ctx *c = p;
-	const struct stream *st = c->st;
-	uint64_t sum = 0;
-
-	for (uint64_t i = 0; i < ops; i++) {
-		const struct key *k = &st->queries[i];
-
-		sum += vx_exact_counts_get(c->ex, k->b, k->len);
-	}
 	vx_bench_keep(sum);
 }
 
@@ -171,34 +89,19 @@ static void note_error(struct vx_bench *b, const struct vx_cms *cms,
 	vx_bench_note(b, "P[err>eps*N]", (double)over / (double)nd);
 }
 
-static void run_size(struct vx_bench *b, const struct stream *all, size_t n, const char *size)
+static void run_size(struct vx_bench *b, const struct vx_workload_keys *all, size_t n,
+		     const char *size)
 {
 	static const char *mode_name[] = { "std", "con" };
-	struct stream st = *all;
-	struct ctx ex = { .st = &st };
+	struct vx_workload_keys st = *all;
+	struct vx_exact_counts *ex;
 	char name[64];
 
 	st.n = n;
 	st.nq = n < all->nq ? n : all->nq;
 
 	/* The ground truth, also the map the query case reads. */
-	exact_setup(&ex);
-	exact_add(&ex, n);
-
-	snprintf(name, sizeof(name), "exact/add/%s", size);
-	if (vx_bench_selected(b, name)) {
-		struct ctx fresh = { .st = &st };
-
-		vx_bench_note(b, "bytes", (double)vx_exact_counts_footprint(ex.ex));
-		vx_bench_note(b, "distinct", (double)vx_exact_counts_distinct(ex.ex));
-		vx_bench_run(b, &(struct vx_bench_case){ .name = name, .setup = exact_setup,
-							 .run = exact_add, .ctx = &fresh, .ops = n });
-		vx_exact_counts_destroy(fresh.ex);
-	}
-	snprintf(name, sizeof(name), "exact/query/%s", size);
-	vx_bench_note(b, "bytes", (double)vx_exact_counts_footprint(ex.ex));
-	vx_bench_run(b, &(struct vx_bench_case){ .name = name, .run = exact_query, .ctx = &ex,
-						 .ops = st.nq });
+	vx_workload_bench_exact(b, &st, n, size, &ex);
 
 	for (int mode = 0; mode < 2; mode++) {
 		struct ctx c = { .st = &st, .mode = (enum vx_cms_mode)mode };
@@ -207,7 +110,7 @@ static void run_size(struct vx_bench *b, const struct stream *all, size_t n, con
 		cms_add(&c, n);
 		snprintf(name, sizeof(name), "cms/add/%s/%s", mode_name[mode], size);
 		vx_bench_note(b, "bytes", (double)vx_cms_footprint(c.cms));
-		note_error(b, c.cms, ex.ex);
+		note_error(b, c.cms, ex);
 		vx_bench_run(b, &(struct vx_bench_case){ .name = name, .setup = cms_setup,
 							 .run = cms_add, .ctx = &c, .ops = n });
 		/* The last repetition leaves the sketch of the whole stream. */
@@ -217,7 +120,7 @@ static void run_size(struct vx_bench *b, const struct stream *all, size_t n, con
 							 .ops = st.nq });
 		vx_cms_destroy(c.cms);
 	}
-	vx_exact_counts_destroy(ex.ex);
+	vx_exact_counts_destroy(ex);
 }
 
 int main(int argc, char **argv)
@@ -225,30 +128,14 @@ int main(int argc, char **argv)
 	struct vx_bench *b = vx_bench_start(argc, argv, "cms");
 	bool quick = vx_bench_quick(b);
 	size_t distinct = quick ? 10000 : 1000000, big = quick ? 100000 : 10000000;
-	struct stream st = { .n = big, .nq = 1000000 };
-	struct key *keys = malloc(distinct * sizeof(*keys));
-	struct key *items = malloc(big * sizeof(*items));
-	struct key *queries = malloc(st.nq * sizeof(*queries));
-	uint32_t *ids = zipf_stream(big, distinct, ZIPF_S, 1);
-	uint64_t rng = 99;
+	struct vx_workload_keys st;
 
-	if (!keys || !items || !queries)
-		die("malloc");
-	for (size_t i = 0; i < distinct; i++)
-		keys[i].len = (uint8_t)snprintf(keys[i].b, sizeof(keys[i].b), "%zu", i);
-	for (size_t i = 0; i < big; i++)
-		items[i] = keys[ids[i]];
-	for (size_t i = 0; i < st.nq; i++)
-		queries[i] = items[vx_rand64(&rng) % big];
-	free(ids);
-	free(keys);
-	st.items = items;
-	st.queries = queries;
+	if (vx_workload_keys_create(&st, big, distinct, 1000000, ZIPF_S, 1, 99) < 0)
+		die("vx_workload_keys_create");
 
 	run_size(b, &st, quick ? 10000 : 100000, quick ? "1e4" : "1e5");
 	run_size(b, &st, big, quick ? "1e5" : "1e7");
 
-	free(items);
-	free(queries);
+	vx_workload_keys_destroy(&st);
 	return vx_bench_finish(b);
 }

@@ -9,7 +9,6 @@
  * the ground truth is the exact map of counts (algorithms/exact.h).
  */
 #include <errno.h>
-#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -25,100 +24,19 @@
 #include "algorithms/hash.h"
 #include "algorithms/mg.h"
 #include "algorithms/ser.h"
-
-/* --- allocation counting, to back "Context: real-time safe" ----------------
- * The program's own malloc family shadows libc's and forwards to it, counting
- * calls while armed. Sanitizers replace malloc themselves, so there the count
- * is off and the case only runs the calls. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define COUNT_ALLOCS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-	__has_feature(memory_sanitizer)
-#define COUNT_ALLOCS 0
-#endif
-#endif
-#ifndef COUNT_ALLOCS
-#define COUNT_ALLOCS 1
-#endif
-
-static bool allocs_armed;
-static unsigned long allocs;
-
-#if COUNT_ALLOCS
-void *__libc_malloc(size_t size);
-void *__libc_calloc(size_t n, size_t size);
-void *__libc_realloc(void *p, size_t size);
-void __libc_free(void *p);
-
-void *malloc(size_t size)
-{
-	allocs += allocs_armed;
-	return __libc_malloc(size);
-}
-
-void *calloc(size_t n, size_t size)
-{
-	allocs += allocs_armed;
-	return __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t size)
-{
-	allocs += allocs_armed;
-	return __libc_realloc(p, size);
-}
-
-void free(void *p)
-{
-	allocs += allocs_armed && p;
-	__libc_free(p);
-}
-#endif
+#include "bench/workload.h"
+#include "tests/shadow_alloc.h"
 
 /* --- streams ------------------------------------------------------------- */
 
-/* Zipf(s) over ranks 0 .. m-1 by inverse CDF; fixed seeds make every stream
+/* A stream of n ranks of Zipf(s) over m keys; fixed seeds make every stream
  * the same on every run. */
-static double *zipf_cdf(size_t m, double s)
-{
-	double *cdf = malloc(m * sizeof(*cdf)), sum = 0;
-
-	assert_non_null(cdf);
-	for (size_t i = 0; i < m; i++)
-		cdf[i] = sum += pow((double)(i + 1), -s);
-	for (size_t i = 0; i < m; i++)
-		cdf[i] /= sum;
-	cdf[m - 1] = 1.0;
-	return cdf;
-}
-
-static uint32_t zipf_next(const double *cdf, size_t m, uint64_t *rng)
-{
-	double u = vx_rand_unit(rng);
-	size_t lo = 0, hi = m - 1;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (cdf[mid] > u)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return (uint32_t)lo;
-}
-
-/* A stream of n ranks of Zipf(s) over m keys. */
 static uint32_t *zipf_stream(size_t n, size_t m, double s, uint64_t seed)
 {
-	double *cdf = zipf_cdf(m, s);
 	uint32_t *ids = malloc(n * sizeof(*ids));
 
 	assert_non_null(ids);
-	for (size_t i = 0; i < n; i++)
-		ids[i] = zipf_next(cdf, m, &seed);
-	free(cdf);
+	assert_int_equal(vx_workload_zipf(ids, n, m, s, seed), 0);
 	return ids;
 }
 

@@ -26,44 +26,7 @@
 
 #include "algorithms/hash.h"
 #include "transport/noise.h"
-
-/* ---- allocation counting (--wrap) ------------------------------------------- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-
-static bool counting;
-static unsigned long allocs;
-
-void *__wrap_malloc(size_t n)
-{
-	allocs += counting;
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs += counting;
-	return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs += counting;
-	return __real_realloc(p, n);
-}
-
-void __wrap_free(void *p)
-{
-	allocs += counting && p;
-	__real_free(p);
-}
+#include "tests/wrap_alloc.h"
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -1104,7 +1067,7 @@ static void test_noise_seal_and_open_allocate_nothing(void **state)
 	fill(pt, sizeof(pt), &seed);
 
 	allocs = 0;
-	counting = true;
+	allocs_armed = true;
 	for (n = 0; n < 1000; n++) {
 		size_t len = 64 + (size_t)(n % 1137);
 		ssize_t c = vx_noise_cipher_seal(&cs, n, "hdr", 3, pt, len, buf, sizeof(buf));
@@ -1116,7 +1079,7 @@ static void test_noise_seal_and_open_allocate_nothing(void **state)
 	}
 	enc = vx_noise_cipher_encrypt(&cs, NULL, 0, pt, 100, buf, sizeof(buf));
 	rekey = vx_noise_cipher_rekey(&cs);
-	counting = false;
+	allocs_armed = false;
 	assert_true(n == 1000);
 	assert_int_equal(enc, 116);
 	assert_int_equal(rekey, 0);

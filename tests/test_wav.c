@@ -25,48 +25,11 @@
 
 #include "algorithms/hash.h"
 #include "audio/wav.h"
+#include "tests/wrap_alloc.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
-
-/* ---- allocation counting (--wrap) ------------------------------------------- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-
-static bool counting;
-static unsigned allocs;
-
-void *__wrap_malloc(size_t n)
-{
-	allocs += counting;
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs += counting;
-	return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs += counting;
-	return __real_realloc(p, n);
-}
-
-void __wrap_free(void *p)
-{
-	allocs += counting && p;
-	__real_free(p);
-}
 
 /* ---- building WAV bytes -------------------------------------------------------- */
 
@@ -1532,10 +1495,10 @@ static void test_wav_read_and_write_do_not_allocate(void **state)
 
 	(void)state;
 	/* The wrap must be linked in, or this case would prove nothing. */
-	counting = true;
+	allocs_armed = true;
 	probe = malloc(1);
 	__asm__ volatile("" : : "g"(probe) : "memory"); /* or gcc drops the pair */
-	counting = false;
+	allocs_armed = false;
 	free(probe);
 	if (allocs != 1)
 		fail_msg("link test_wav with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free");
@@ -1552,14 +1515,14 @@ static void test_wav_read_and_write_do_not_allocate(void **state)
 	assert_int_equal(vx_wav_reader_open(&rp, path, 2, err, sizeof(err)), 0);
 	assert_int_equal(vx_wav_writer_open(&w, tmp_path("rt-dst.wav"), 48000, 2, VX_WAV_F32), 0);
 
-	counting = true;
+	allocs_armed = true;
 	while (vx_wav_reader_read(rm, pcm, 960) > 0)
 		(void)!vx_wav_writer_write(w, pcm, 960);
 	while (vx_wav_reader_read(rf, pcm, 960) > 0)
 		(void)!vx_wav_writer_write_float(w, fl, 960);
 	while (vx_wav_reader_read(rp, pcm, 960) > 0)
 		continue;
-	counting = false;
+	allocs_armed = false;
 	assert_int_equal(allocs, 0);
 
 	vx_wav_reader_close(rm);

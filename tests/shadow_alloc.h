@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VX_TESTS_SHADOW_ALLOC_H
+#define VX_TESTS_SHADOW_ALLOC_H
+
+/*
+ * Allocation counting without linker flags, to back "Context: real-time safe":
+ * a test program includes this once, and its own malloc family shadows libc's
+ * and forwards to it, counting calls in allocs while allocs_armed is set.
+ * Sanitizers replace malloc themselves, so there COUNT_ALLOCS is 0, nothing
+ * is shadowed, and a case only runs the calls.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define COUNT_ALLOCS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+	__has_feature(memory_sanitizer)
+#define COUNT_ALLOCS 0
+#endif
+#endif
+#ifndef COUNT_ALLOCS
+#define COUNT_ALLOCS 1
+#endif
+
+static bool allocs_armed;
+static unsigned long allocs;
+
+#if COUNT_ALLOCS
+void *__libc_malloc(size_t size);
+void *__libc_calloc(size_t n, size_t size);
+void *__libc_realloc(void *p, size_t size);
+void __libc_free(void *p);
+
+void *malloc(size_t size)
+{
+	allocs += allocs_armed;
+	return __libc_malloc(size);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	allocs += allocs_armed;
+	return __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t size)
+{
+	allocs += allocs_armed;
+	return __libc_realloc(p, size);
+}
+
+void free(void *p)
+{
+	allocs += allocs_armed && p;
+	__libc_free(p);
+}
+#endif
+
+#endif
