@@ -29,41 +29,7 @@
 
 /* ---- allocation counting (--wrap) ------------------------------------------- */
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-
-static bool counting;
-static unsigned long allocs;
-
-void *__wrap_malloc(size_t n)
-{
-	allocs += counting;
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs += counting;
-	return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs += counting;
-	return __real_realloc(p, n);
-}
-
-void __wrap_free(void *p)
-{
-	allocs += counting && p;
-	__real_free(p);
-}
+#include "tests/wrap_alloc.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -731,20 +697,20 @@ static void test_impair_decide_allocates_nothing(void **state)
 	void *probe;
 
 	(void)state;
-	counting = true;
+	allocs_armed = true;
 	probe = malloc(1);
 	__asm__ volatile("" : : "g"(probe) : "memory"); /* or gcc drops the pair */
-	counting = false;
+	allocs_armed = false;
 	free(probe);
 	if (allocs != 1)
 		fail_msg("link test_impair with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,"
 			 "--wrap=free");
 	allocs = 0;
-	counting = true;
+	allocs_armed = true;
 	for (uint64_t i = 0; i < 100000; i++)
 		vx_impair_decide(m, i * MS, 200, d);
 	vx_impair_reset(m);
-	counting = false;
+	allocs_armed = false;
 	assert_int_equal(allocs, 0);
 	vx_impair_destroy(m);
 }

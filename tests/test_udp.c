@@ -27,41 +27,7 @@
 
 /* ---- allocation counting (--wrap) ------------------------------------------- */
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-void __real_free(void *p);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t m);
-void *__wrap_realloc(void *p, size_t n);
-void __wrap_free(void *p);
-
-static bool counting;
-static unsigned long allocs;
-
-void *__wrap_malloc(size_t n)
-{
-	allocs += counting;
-	return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	allocs += counting;
-	return __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	allocs += counting;
-	return __real_realloc(p, n);
-}
-
-void __wrap_free(void *p)
-{
-	allocs += counting && p;
-	__real_free(p);
-}
+#include "tests/wrap_alloc.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -475,10 +441,10 @@ static void test_udp_io_allocates_nothing(void **state)
 
 	(void)state;
 	/* The wrap must be linked in, or this case would prove nothing. */
-	counting = true;
+	allocs_armed = true;
 	probe = malloc(1);
 	__asm__ volatile("" : : "g"(probe) : "memory"); /* or gcc drops the pair */
-	counting = false;
+	allocs_armed = false;
 	free(probe);
 	if (allocs != 1)
 		fail_msg("link test_udp with -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,"
@@ -487,7 +453,7 @@ static void test_udp_io_allocates_nothing(void **state)
 	local_text(srv, addr);
 	cli = open_ok(NULL, addr);
 
-	counting = true;
+	allocs_armed = true;
 	for (int i = 0; i < 100; i++) {
 		for (int k = 0; k < 4; k++)
 			m[k] = (struct vx_udp_msg){ .buf = bufs[k], .cap = sizeof(bufs[k]) };
@@ -501,7 +467,7 @@ static void test_udp_io_allocates_nothing(void **state)
 		assert_int_equal(vx_udp_wait(cli, LIVENESS_MS), 1);
 		assert_int_equal(vx_udp_recv(cli, &m[1]), 4);
 	}
-	counting = false;
+	allocs_armed = false;
 	assert_int_equal(allocs, 0);
 	vx_udp_close(cli);
 	vx_udp_close(srv);
