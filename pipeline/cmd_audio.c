@@ -429,6 +429,32 @@ static int record_loop(struct vx_alsa *a, struct vx_wav_writer *w, const char *d
 	return ret;
 }
 
+/*
+ * The options record and play share (--device, --frame-ms, --periods) and getopt's
+ * complaints. Return: VX_EXIT_OK, or VX_EXIT_USAGE after saying why.
+ */
+static int device_option(const char *cmd, int c, struct vx_alsa_config *cfg, char **argv)
+{
+	switch (c) {
+	case 'd':
+		cfg->device = optarg;
+		return VX_EXIT_OK;
+	case 'f':
+		if (parse_frame_ms(optarg, &cfg->period_us) < 0)
+			return usage_error(cmd, "--frame-ms takes 2.5, 5, 10, 20, 40 or 60, not '%s'",
+					   optarg);
+		return VX_EXIT_OK;
+	case 'p':
+		if (parse_uint(optarg, VX_ALSA_MIN_PERIODS, VX_ALSA_MAX_PERIODS, &cfg->periods) < 0)
+			return usage_error(cmd, "--periods takes 2, 3 or 4, not '%s'", optarg);
+		return VX_EXIT_OK;
+	case ':':
+		return usage_error(cmd, "%s needs a value", argv[optind - 1]);
+	default:
+		return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+	}
+}
+
 int vx_cmd_record(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -463,9 +489,6 @@ int vx_cmd_record(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			cfg.device = optarg;
-			break;
 		case 's':
 			seconds = strtod(optarg, &end);
 			if (end == optarg || *end || !(seconds > 0 && seconds <= 86400))
@@ -476,23 +499,13 @@ int vx_cmd_record(int argc, char **argv)
 			if (parse_uint(optarg, 1, 2, &cfg.channels) < 0)
 				return usage_error("record", "--channels takes 1 or 2, not '%s'", optarg);
 			break;
-		case 'f':
-			if (parse_frame_ms(optarg, &cfg.period_us) < 0)
-				return usage_error("record", "--frame-ms takes 2.5, 5, 10, 20, 40 or 60, "
-					"not '%s'", optarg);
-			break;
-		case 'p':
-			if (parse_uint(optarg, VX_ALSA_MIN_PERIODS, VX_ALSA_MAX_PERIODS,
-				       &cfg.periods) < 0)
-				return usage_error("record", "--periods takes 2, 3 or 4, not '%s'", optarg);
-			break;
 		case 'h':
 			fputs(record_help, stdout);
 			return VX_EXIT_OK;
-		case ':':
-			return usage_error("record", "%s needs a value", argv[optind - 1]);
 		default:
-			return usage_error("record", "unknown option '%s'", argv[optind - 1]);
+			ret = device_option("record", c, &cfg, argv);
+			if (ret != VX_EXIT_OK)
+				return ret;
 		}
 	}
 	if (optind >= argc)
@@ -653,28 +666,13 @@ int vx_cmd_play(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			cfg.device = optarg;
-			break;
-		case 'f':
-			if (parse_frame_ms(optarg, &cfg.period_us) < 0)
-				return usage_error("play", "--frame-ms takes 2.5, 5, 10, 20, 40 or 60, "
-					"not '%s'", optarg);
-			break;
-		case 'p':
-			if (parse_uint(optarg, VX_ALSA_MIN_PERIODS, VX_ALSA_MAX_PERIODS,
-				       &cfg.periods) < 0)
-				return usage_error("play", "--periods takes 2, 3 or 4, not '%s'", optarg);
-			break;
-		case 'h':
+		if (c == 'h') {
 			fputs(play_help, stdout);
 			return VX_EXIT_OK;
-		case ':':
-			return usage_error("play", "%s needs a value", argv[optind - 1]);
-		default:
-			return usage_error("play", "unknown option '%s'", argv[optind - 1]);
 		}
+		ret = device_option("play", c, &cfg, argv);
+		if (ret != VX_EXIT_OK)
+			return ret;
 	}
 	if (optind >= argc)
 		return usage_error("play", "%s", "no input file given");
