@@ -3,19 +3,7 @@
 # workspace that builds, the graders fail on its empty functions, and pass on the
 # reference implementation. TAP output.
 set -u
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-check() {
-	n=$((n + 1))
-	if eval "$2"; then
-		echo "ok $n - $1"
-	else
-		echo "not ok $n - $1"
-		failed=$((failed + 1))
-	fi
-}
+. tests/tap.sh
 
 for mk in labs/*/lab.mk; do
 	# labs/streaming-1-sketches -> sketches (make finds the folder by its suffix)
@@ -37,5 +25,4 @@ for mk in labs/*/lab.mk; do
 		'make -s --no-print-directory grade LAB="$lab" IMPL="$ws" >"$tmp/ref.log" 2>&1 ||
 		 { cat "$tmp/ref.log"; false; }'
 done
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

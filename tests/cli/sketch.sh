@@ -3,31 +3,7 @@
 # every failure path's exit status and message. TAP output; VOX names the binary.
 set -u
 vox=${VOX:-build/vox}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-check() { # check NAME COMMAND...: a shell condition
-	name=$1
-	shift
-	n=$((n + 1))
-	if eval "$@"; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		failed=$((failed + 1))
-	fi
-}
-
-# fails CODE MESSAGE COMMAND...: exit status CODE and MESSAGE on stderr
-fails() {
-	code=$1 msg=$2
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	[ "$rc" -eq "$code" ] && grep -q -- "$msg" "$tmp/err" && [ "$(wc -l <"$tmp/err")" -le 2 ]
-}
+. tests/tap.sh
 
 json_num() { # json_num KEY FILE: the first number after "KEY":
 	sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p" "$2" | head -n 1
@@ -113,5 +89,4 @@ check "bad precision: exit 2" 'fails 2 "precision" "$vox" sketch distinct --prec
 check "unknown subcommand: exit 2" 'fails 2 "not a command" "$vox" sketch nope'
 check "--help: exit 0 with usage" '"$vox" sketch top --help | grep -q "^usage: vox sketch top"'
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

@@ -6,31 +6,7 @@
 set -u
 vox=${VOX:-build/vox}
 peer=${BUILD:-build}/tests/session_peer
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-n=0
-failed=0
-
-check() { # check NAME COMMAND...: a shell condition
-	name=$1
-	shift
-	n=$((n + 1))
-	if eval "$@"; then
-		echo "ok $n - $name"
-	else
-		echo "not ok $n - $name"
-		failed=$((failed + 1))
-	fi
-}
-
-# fails CODE MESSAGE COMMAND...: exit status CODE and MESSAGE on stderr
-fails() {
-	code=$1 msg=$2
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	[ "$rc" -eq "$code" ] && grep -q -- "$msg" "$tmp/err"
-}
+. tests/tap.sh
 
 b64key='^[A-Za-z0-9+/]\{43\}=$'
 
@@ -132,5 +108,4 @@ if [ "$failed" -ne 0 ]; then
 	echo "# proxy: $(cat "$tmp/stats" "$tmp/impair.err")"
 fi
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

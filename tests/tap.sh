@@ -1,0 +1,35 @@
+# Sourced by the shell tests: TAP output ("ok N - name" / "not ok N - name", then
+# "1..N"), a scratch directory $tmp removed on exit, and two checks.
+#   check NAME CONDITION          CONDITION is shell code, evaluated
+#   fails CODE MESSAGE COMMAND... COMMAND exits with CODE and says MESSAGE on stderr,
+#                                 in at most two lines (one error, one hint)
+#   done_testing                  the plan line; exit status 1 if anything failed
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+failed=0
+
+check() {
+	name=$1
+	shift
+	n=$((n + 1))
+	if eval "$@"; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name"
+		failed=$((failed + 1))
+	fi
+}
+
+fails() {
+	code=$1 msg=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ "$rc" -eq "$code" ] && grep -q -- "$msg" "$tmp/err" && [ "$(wc -l <"$tmp/err")" -le 2 ]
+}
+
+done_testing() {
+	echo "1..$n"
+	[ "$failed" -eq 0 ]
+}
