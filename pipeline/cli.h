@@ -24,5 +24,7 @@ int vx_cmd_play(int argc, char **argv);
 int vx_cmd_keygen(int argc, char **argv);
 int vx_cmd_pubkey(int argc, char **argv);
 int vx_cmd_impair(int argc, char **argv);
+int vx_cmd_send(int argc, char **argv);
+int vx_cmd_recv(int argc, char **argv);
 
 #endif

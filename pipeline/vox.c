@@ -13,6 +13,8 @@ static const struct vx_cli_command commands[] = {
 	{ "keygen", vx_cmd_keygen, "make a static key pair for secure sessions" },
 	{ "pubkey", vx_cmd_pubkey, "print the public key of a private key file" },
 	{ "impair", vx_cmd_impair, "UDP proxy that loses, delays and duplicates packets" },
+	{ "send", vx_cmd_send, "stream a WAV file as (secured) RTP in real time" },
+	{ "recv", vx_cmd_recv, "receive an RTP stream into a WAV file" },
 };
 
 static void usage(FILE *f)

@@ -1,13 +1,15 @@
 # Sourced by the shell tests: TAP output ("ok N - name" / "not ok N - name", then
-# "1..N"), a scratch directory $tmp removed on exit, and two checks.
-#   check NAME CONDITION          CONDITION is shell code, evaluated
+# "1..N"), a scratch directory $tmp removed on exit (kept with KEEP=1), and two checks.
+#   check NAME CONDITION          CONDITION is shell code, evaluated; on failure the
+#                                 files named in $show are printed as TAP comments
 #   fails CODE MESSAGE COMMAND... COMMAND exits with CODE and says MESSAGE on stderr,
 #                                 in at most two lines (one error, one hint)
 #   done_testing                  the plan line; exit status 1 if anything failed
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 n=0
 failed=0
+show=
 
 check() {
 	name=$1
@@ -18,6 +20,7 @@ check() {
 	else
 		echo "not ok $n - $name"
 		failed=$((failed + 1))
+		for f in $show; do [ -f "$f" ] && sed "s|^|# $(basename "$f"): |" "$f"; done
 	fi
 }
 
