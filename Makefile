@@ -21,7 +21,7 @@ ifdef WERROR
 WARN += -Werror
 endif
 
-PKGS      = libxxhash cmocka opus speexdsp libzstd libsodium alsa
+PKGS      = libxxhash cmocka opus speexdsp libzstd libsodium alsa fftw3
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lm -lpthread
 

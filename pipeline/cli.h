@@ -26,5 +26,6 @@ int vx_cmd_pubkey(int argc, char **argv);
 int vx_cmd_impair(int argc, char **argv);
 int vx_cmd_send(int argc, char **argv);
 int vx_cmd_recv(int argc, char **argv);
+int vx_cmd_quality(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct vx_cli_command commands[] = {
 	{ "impair", vx_cmd_impair, "UDP proxy that loses, delays and duplicates packets" },
 	{ "send", vx_cmd_send, "stream a WAV file as (secured) RTP in real time" },
 	{ "recv", vx_cmd_recv, "receive an RTP stream into a WAV file" },
+	{ "quality", vx_cmd_quality, "speech quality (STOI, LSD) of a WAV against its reference" },
 };
 
 static void usage(FILE *f)
