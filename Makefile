@@ -92,7 +92,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBS)
 # These tests count the allocations of their modules' real-time calls (see each
 # test's header comment): the linker routes our objects' calls through wrappers.
 WRAP_ALLOC = -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc
-$(addprefix $(BUILD)/tests/,test_wav test_noise test_udp test_impair test_session): \
+$(addprefix $(BUILD)/tests/,test_wav test_noise test_udp test_impair test_session test_jitter): \
 	VX_LDFLAGS += $(WRAP_ALLOC)
 
 # The Noise test-vector runner: jansson for this program only. tests/cli/noise-vectors.sh

@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Adaptive jitter buffer: see jitter.h for the definitions (transit, delay
+ * variation, due time, target) this file implements.
+ *
+ * Time arithmetic is in signed 64-bit nanoseconds relative to the first packet
+ * (its arrival and its timestamp), so nothing here depends on the epoch of the
+ * caller's clock or of the sender's RTP timestamps.
+ */
+#include "pipeline/jitter.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "algorithms/hash.h"
+#include "algorithms/kll.h"
+#include "algorithms/mg.h"
+
+/* Largest Opus packet for one frame: 3 x 1275 + 7 bytes (RFC 6716, 3.2.5). */
+#define OPUS_MAX_PACKET 3832
+
+struct slot {
+	int64_t seq;   /* the sequence number this slot last held; -1: never */
+	bool present;  /* holds @seq's packet, not yet played */
+	bool played;   /* @seq was played from its packet: a copy is a duplicate */
+	size_t len;
+	uint8_t *data; /* max_packet bytes in jb->arena */
+};
+
+struct vx_jitter {
+	struct vx_jitter_config cfg;
+	size_t frame;          /* samples per channel */
+	unsigned channels;
+	size_t frame_values;   /* frame x channels */
+	int64_t frame_ns;      /* frame duration */
+
+	struct slot *slots;
+	size_t cap;
+	uint8_t *arena;
+
+	struct vx_kll_window *kll;
+	struct vx_kll_window *fast; /* same, sub-windows of fast_window_ns; NULL: none */
+	struct vx_mg *mg;
+	int16_t *last;         /* the previous output frame */
+	bool last_silent;
+	uint64_t rng;
+
+	bool have_ref;         /* a first packet was seen: the fields below are set */
+	bool started;          /* the first frame was due: the cursor advances */
+	uint64_t ref_arrival;  /* ns, caller's clock */
+	int64_t ref_ts;        /* unwrapped RTP timestamp of the first packet */
+	int64_t ref_seq;       /* unwrapped sequence number of the first packet */
+	int64_t hi_seq;        /* unwrap references: highest seen */
+	int64_t hi_ts;
+	int64_t cursor;        /* next sequence number to play */
+
+	uint64_t next_rotate;  /* ns: when the KLL window rotates next */
+	uint64_t next_fast;    /* ns: when the fast window rotates next */
+	bool have_rotate;
+	int64_t min_transit;   /* ns, window minimum (last known when empty) */
+	double vq;             /* q-quantile of the delay variation, ns (last known) */
+	uint64_t target;       /* D, ns */
+
+	unsigned concealed_run; /* consecutive frames concealed (PLC or CNG) */
+	uint64_t missing_run;   /* consecutive frames missing at playout */
+	uint64_t int_due, int_lost; /* since the last report */
+	struct vx_jitter_stats st;
+};
+
+/* ts / 48 kHz in ns: 10^9 / 48000 = 62500 / 3. */
+static int64_t ts_to_ns(int64_t ts)
+{
+	return ts * 62500 / 3;
+}
+
+/* Unwrap a 32-bit counter against the highest value seen: the nearest. */
+static int64_t unwrap32(int64_t hi, uint32_t v)
+{
+	return hi + (int32_t)(v - (uint32_t)hi);
+}
+
+void vx_jitter_config_default(struct vx_jitter_config *cfg, struct vx_codec *codec)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->codec = codec;
+	cfg->quantile = VX_JITTER_QUANTILE;
+	cfg->max_delay_ns = VX_JITTER_MAX_DELAY_NS;
+	cfg->window_ns = VX_JITTER_WINDOW_NS;
+	cfg->fast_window_ns = VX_JITTER_FAST_WINDOW_NS;
+	cfg->windows = VX_JITTER_WINDOWS;
+	cfg->kll_k = VX_JITTER_KLL_K;
+	cfg->cng_after = VX_JITTER_CNG_AFTER;
+	cfg->vad_rms = VX_JITTER_VAD_RMS;
+	cfg->cng_rms = VX_JITTER_CNG_RMS;
+	cfg->seed = 0x6a177e2;
+}
+
+int vx_jitter_create(struct vx_jitter **out, const struct vx_jitter_config *cfg)
+{
+	struct vx_jitter *jb;
+	size_t i, worst;
+	int ret;
+
+	if (!cfg->codec || !(cfg->quantile > 0 && cfg->quantile <= 1) || !cfg->window_ns ||
+	    cfg->cng_rms >= cfg->vad_rms || cfg->vad_rms > 32767)
+		return -EINVAL;
+
+	jb = calloc(1, sizeof(*jb));
+	if (!jb)
+		return -ENOMEM;
+	jb->cfg = *cfg;
+	jb->frame = vx_codec_frame_samples(cfg->codec);
+	jb->channels = vx_codec_channels(cfg->codec);
+	jb->frame_values = jb->frame * jb->channels;
+	jb->frame_ns = ts_to_ns((int64_t)jb->frame);
+	if (!jb->cfg.min_delay_ns)
+		jb->cfg.min_delay_ns = (uint64_t)jb->frame_ns;
+	ret = -EINVAL;
+	if (jb->cfg.max_delay_ns <= jb->cfg.min_delay_ns || jb->cfg.max_delay_ns > 10000000000ull)
+		goto err_free;
+
+	/* A pcm/zpcm frame is at most 2 bytes of header plus raw L16. */
+	worst = 2 + jb->frame_values * 2;
+	if (worst < OPUS_MAX_PACKET)
+		worst = OPUS_MAX_PACKET;
+	if (!jb->cfg.max_packet)
+		jb->cfg.max_packet = worst;
+	if (jb->cfg.max_packet > VX_CODEC_MAX_PACKET)
+		goto err_free;
+
+	/* A packet waits at most D <= max_delay after it is due at D = 0 and can
+	 * come as early as that: twice the span, plus room for reordering. */
+	jb->cap = 2 * (size_t)((jb->cfg.max_delay_ns + (uint64_t)jb->frame_ns - 1) /
+			       (uint64_t)jb->frame_ns) + 8;
+	ret = -ENOMEM;
+	jb->slots = calloc(jb->cap, sizeof(*jb->slots));
+	jb->arena = malloc(jb->cap * jb->cfg.max_packet);
+	jb->last = calloc(jb->frame_values, sizeof(*jb->last));
+	if (!jb->slots || !jb->arena || !jb->last)
+		goto err_free;
+	for (i = 0; i < jb->cap; i++) {
+		jb->slots[i].seq = -1;
+		jb->slots[i].data = jb->arena + i * jb->cfg.max_packet;
+	}
+
+	ret = vx_kll_window_create(&jb->kll, cfg->kll_k, cfg->windows, 0, cfg->seed);
+	if (ret < 0)
+		goto err_free;
+	if (cfg->fast_window_ns) {
+		ret = vx_kll_window_create(&jb->fast, cfg->kll_k, cfg->windows, 0, cfg->seed + 1);
+		if (ret < 0)
+			goto err_kll;
+	}
+	ret = vx_mg_create(&jb->mg, VX_JITTER_MG_K, 8);
+	if (ret < 0)
+		goto err_kll;
+
+	jb->rng = cfg->seed ^ 0xc0ffee;
+	jb->last_silent = true;
+	jb->target = jb->cfg.min_delay_ns;
+	*out = jb;
+	return 0;
+
+err_kll:
+	vx_kll_window_destroy(jb->fast);
+	vx_kll_window_destroy(jb->kll);
+err_free:
+	free(jb->last);
+	free(jb->arena);
+	free(jb->slots);
+	free(jb);
+	return ret;
+}
+
+void vx_jitter_destroy(struct vx_jitter *jb)
+{
+	if (!jb)
+		return;
+	vx_mg_destroy(jb->mg);
+	vx_kll_window_destroy(jb->fast);
+	vx_kll_window_destroy(jb->kll);
+	free(jb->last);
+	free(jb->arena);
+	free(jb->slots);
+	free(jb);
+}
+
+size_t vx_jitter_frame_samples(const struct vx_jitter *jb)
+{
+	return jb->frame;
+}
+
+/* Rotate a delay window on the caller's clock, every @period. After a long
+ * pause W rotations empty it; more would change nothing. */
+static void rotate_one(struct vx_kll_window *w, uint64_t *next, uint64_t period,
+		       unsigned windows, uint64_t now)
+{
+	unsigned n = 0;
+
+	while (now >= *next) {
+		if (n++ == windows) {
+			*next = now + period;
+			break;
+		}
+		vx_kll_window_rotate(w);
+		*next += period;
+	}
+}
+
+static void rotate(struct vx_jitter *jb, uint64_t now)
+{
+	if (!jb->have_rotate) {
+		jb->next_rotate = now + jb->cfg.window_ns;
+		jb->next_fast = now + jb->cfg.fast_window_ns;
+		jb->have_rotate = true;
+		return;
+	}
+	rotate_one(jb->kll, &jb->next_rotate, jb->cfg.window_ns, jb->cfg.windows, now);
+	if (jb->fast)
+		rotate_one(jb->fast, &jb->next_fast, jb->cfg.fast_window_ns, jb->cfg.windows,
+			   now);
+}
+
+/* D from the window; the last known values survive an empty window. */
+static void update_target(struct vx_jitter *jb)
+{
+	double lo = vx_kll_window_min(jb->kll);
+	double q = vx_kll_window_quantile(jb->kll, jb->cfg.quantile);
+	double d;
+
+	if (isnan(lo) || isnan(q))
+		return;
+	jb->min_transit = (int64_t)lo;
+	jb->vq = q - lo;
+	d = jb->vq;
+	if (jb->fast) {
+		/* Attack: the last second's quantile, when higher (see jitter.h). */
+		double f = vx_kll_window_quantile(jb->fast, jb->cfg.quantile);
+
+		if (!isnan(f) && f - lo > d)
+			d = f - lo;
+	}
+	if (d < (double)jb->cfg.min_delay_ns)
+		d = (double)jb->cfg.min_delay_ns;
+	if (d > (double)jb->cfg.max_delay_ns)
+		d = (double)jb->cfg.max_delay_ns;
+	jb->target = (uint64_t)d;
+}
+
+uint64_t vx_jitter_target_ns(struct vx_jitter *jb)
+{
+	update_target(jb);
+	return jb->target;
+}
+
+int vx_jitter_insert(struct vx_jitter *jb, uint32_t seq, uint32_t ts, const uint8_t *payload,
+		     size_t len, uint64_t now_ns)
+{
+	struct slot *sl;
+	int64_t s, t, transit;
+
+	if (!len || len > jb->cfg.max_packet)
+		return -EMSGSIZE;
+	if (!jb->have_ref) {
+		/* Start far from 0 so that unwrapped numbers stay positive. */
+		jb->hi_seq = jb->ref_seq = jb->cursor = (int64_t)seq + ((int64_t)1 << 32);
+		jb->hi_ts = jb->ref_ts = (int64_t)ts + ((int64_t)1 << 32);
+		jb->ref_arrival = now_ns;
+		jb->have_ref = true;
+	}
+	rotate(jb, now_ns);
+	s = unwrap32(jb->hi_seq, seq);
+	t = unwrap32(jb->hi_ts, ts);
+	if (s > jb->hi_seq)
+		jb->hi_seq = s;
+	if (t > jb->hi_ts)
+		jb->hi_ts = t;
+
+	sl = &jb->slots[(uint64_t)s % jb->cap];
+	if (sl->seq == s && (sl->present || sl->played)) {
+		jb->st.duplicate++;
+		return -EALREADY;
+	}
+
+	/* Every fresh packet counts for the delay variation, late ones most. */
+	transit = (int64_t)(now_ns - jb->ref_arrival) - ts_to_ns(t - jb->ref_ts);
+	(void)vx_kll_window_add(jb->kll, (double)transit);
+	if (jb->fast)
+		(void)vx_kll_window_add(jb->fast, (double)transit);
+
+	if (s < jb->cursor) {
+		/* Before playout starts an earlier packet (reordered at the start)
+		 * moves the start back, as far as the slots reach. */
+		if (!jb->started && jb->hi_seq - s < (int64_t)jb->cap) {
+			jb->cursor = s;
+		} else {
+			jb->st.late++;
+			return -ETIME;
+		}
+	}
+	if (s - jb->cursor >= (int64_t)jb->cap) {
+		jb->st.overflow++;
+		return -ENOBUFS;
+	}
+	sl->seq = s;
+	sl->present = true;
+	sl->played = false;
+	sl->len = len;
+	memcpy(sl->data, payload, len);
+	jb->st.received++;
+	return 0;
+}
+
+static bool is_silent(const struct vx_jitter *jb, const int16_t *pcm)
+{
+	uint64_t e = 0;
+	size_t i;
+
+	for (i = 0; i < jb->frame_values; i++)
+		e += (uint64_t)((int32_t)pcm[i] * pcm[i]);
+	return e < (uint64_t)jb->cfg.vad_rms * jb->cfg.vad_rms * jb->frame_values;
+}
+
+/* Uniform noise in [-a, a] has RMS a / sqrt(3). The first comfort-noise frame
+ * fades in over the codec's concealment in @pcm, which fades out. */
+static void comfort_noise(struct vx_jitter *jb, int16_t *pcm, bool crossfade)
+{
+	int32_t a = (int32_t)lround(jb->cfg.cng_rms * sqrt(3.0));
+	size_t i;
+
+	for (i = 0; i < jb->frame_values; i++) {
+		int32_t n = (int32_t)(vx_rand64(&jb->rng) % (uint64_t)(2 * a + 1)) - a;
+
+		if (crossfade) {
+			int64_t w = (int64_t)i, m = (int64_t)jb->frame_values;
+
+			/* |result| <= max(|pcm|, |n|): no overflow. */
+			n = (int32_t)((pcm[i] * (m - w) + n * w) / m);
+		}
+		pcm[i] = (int16_t)n;
+	}
+}
+
+static void end_missing_run(struct vx_jitter *jb)
+{
+	if (jb->missing_run) {
+		(void)vx_mg_add_u64(jb->mg, jb->missing_run, 1);
+		jb->missing_run = 0;
+	}
+}
+
+/* Play the frame at the cursor into @pcm and advance. */
+static int play_one(struct vx_jitter *jb, int16_t *pcm, uint32_t *seq_out)
+{
+	int64_t s = jb->cursor++;
+	struct slot *sl = &jb->slots[(uint64_t)s % jb->cap];
+	struct slot *next = &jb->slots[(uint64_t)(s + 1) % jb->cap];
+	int n;
+
+	*seq_out = (uint32_t)s;
+	jb->int_due++;
+	if (sl->seq == s && sl->present) {
+		sl->present = false;
+		sl->played = true;
+		n = vx_codec_decode(jb->cfg.codec, sl->data, sl->len, pcm, jb->frame);
+		if (n >= 0) {
+			/* A shorter frame than ours: the rest is silence. */
+			memset(pcm + (size_t)n * jb->channels, 0,
+			       (jb->frame - (size_t)n) * jb->channels * sizeof(*pcm));
+			jb->st.played++;
+			jb->concealed_run = 0;
+			end_missing_run(jb);
+			return VX_JITTER_PLAYED;
+		}
+		/* A malformed packet is a lost one. */
+		sl->played = false;
+	}
+	if (sl->seq != s) {
+		sl->seq = s;
+		sl->present = false;
+		sl->played = false;
+	}
+	jb->st.lost++;
+	jb->int_lost++;
+	jb->missing_run++;
+
+	if (next->seq == s + 1 && next->present &&
+	    vx_codec_decode_fec(jb->cfg.codec, next->data, next->len, pcm, jb->frame) >= 0) {
+		jb->st.fec_recovered++;
+		jb->concealed_run = 0;
+		return VX_JITTER_FEC;
+	}
+	jb->st.concealed++;
+	if (jb->concealed_run++ < jb->cfg.cng_after) {
+		if (vx_codec_conceal(jb->cfg.codec, pcm, jb->frame) < 0) {
+			memset(pcm, 0, jb->frame_values * sizeof(*pcm));
+			return -EIO;
+		}
+		return VX_JITTER_PLC;
+	}
+	if (jb->concealed_run == jb->cfg.cng_after + 1 &&
+	    vx_codec_conceal(jb->cfg.codec, pcm, jb->frame) >= 0)
+		comfort_noise(jb, pcm, true);
+	else
+		comfort_noise(jb, pcm, false);
+	jb->st.cng++;
+	return VX_JITTER_CNG;
+}
+
+int vx_jitter_pop(struct vx_jitter *jb, uint64_t now_ns, int16_t *pcm,
+		  struct vx_jitter_pop_info *info)
+{
+	struct vx_jitter_pop_info in = { 0 };
+	int64_t now, due, err;
+	int kind;
+
+	rotate(jb, now_ns);
+	update_target(jb);
+	in.target_ns = jb->target;
+	if (!jb->have_ref)
+		goto idle;
+
+	/* Due time of the cursor frame at D = 0: its timestamp plus the window's
+	 * smallest transit, all relative to the first packet. */
+	now = (int64_t)(now_ns - jb->ref_arrival);
+	due = ts_to_ns((jb->cursor - jb->ref_seq) * (int64_t)jb->frame) + jb->min_transit;
+	in.delay_ns = now - due;
+	in.seq = (uint32_t)jb->cursor;
+	err = in.delay_ns - (int64_t)jb->target;
+	if (!jb->started) {
+		if (err < 0)
+			goto idle;
+		jb->started = true;
+	} else if (err < 0 && jb->last_silent) {
+		/* Too early: play the silent frame again and let the cursor wait. */
+		memcpy(pcm, jb->last, jb->frame_values * sizeof(*pcm));
+		jb->st.inserted++;
+		in.kind = VX_JITTER_INSERTED;
+		in.silent = true;
+		goto out;
+	}
+
+	kind = play_one(jb, pcm, &in.seq);
+	if (err >= jb->frame_ns && is_silent(jb, pcm)) {
+		/* A frame late or more and this one silent: skip it. */
+		jb->st.dropped++;
+		in.dropped = true;
+		in.delay_ns -= jb->frame_ns;
+		kind = play_one(jb, pcm, &in.seq);
+	}
+	in.kind = (enum vx_jitter_kind)(kind < 0 ? VX_JITTER_PLC : kind);
+	in.silent = is_silent(jb, pcm);
+	memcpy(jb->last, pcm, jb->frame_values * sizeof(*pcm));
+	jb->last_silent = in.silent;
+	if (info)
+		*info = in;
+	return kind;
+
+idle:
+	memset(pcm, 0, jb->frame_values * sizeof(*pcm));
+	in.kind = VX_JITTER_IDLE;
+	in.silent = true;
+out:
+	if (info)
+		*info = in;
+	return (int)in.kind;
+}
+
+void vx_jitter_stats(const struct vx_jitter *jb, struct vx_jitter_stats *st)
+{
+	*st = jb->st;
+}
+
+void vx_jitter_report(struct vx_jitter *jb, struct vx_jitter_report *r)
+{
+	struct vx_mg_item items[VX_JITTER_REPORT_BURSTS];
+	size_t n, i, b;
+
+	memset(r, 0, sizeof(*r));
+	update_target(jb);
+	r->fraction_lost = jb->int_due ? (double)jb->int_lost / (double)jb->int_due : 0.0;
+	jb->int_due = jb->int_lost = 0;
+	r->cumulative_lost = jb->st.lost;
+	r->target_ns = jb->target;
+	r->jitter_p95_ns = jb->vq;
+	n = vx_mg_items(jb->mg, items, VX_JITTER_REPORT_BURSTS);
+	if (n > VX_JITTER_REPORT_BURSTS)
+		n = VX_JITTER_REPORT_BURSTS;
+	for (i = 0; i < n; i++) {
+		const uint8_t *k = items[i].key;
+		uint64_t v = 0;
+
+		/* vx_mg_add_u64() keys are little-endian. */
+		for (b = 0; b < 8 && b < items[i].len; b++)
+			v |= (uint64_t)k[b] << (8 * b);
+		r->burst[i].length = v;
+		r->burst[i].count = items[i].lower;
+	}
+	r->bursts = n;
+	r->burst_max_error = vx_mg_max_error(jb->mg);
+}
