@@ -11,7 +11,6 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,16 +31,17 @@
 
 /* ---- stopping on a signal ---------------------------------------------------------- */
 
+/* Set with vx_cli_signal, as an atomic_bool for vx_alsa_retry's stop. */
 static atomic_bool stop;
-static volatile sig_atomic_t stop_signal;
 /* The WAV being recorded, for a second signal that ends the process at once. */
 static struct vx_wav_writer *volatile recording;
 
 /*
- * The first SIGINT or SIGTERM asks the loop to stop after the current period
- * (the read or write it interrupts returns at once). A second one, from a user
- * who does not want to wait, ends the process: the header is then made to count
- * every frame on disk first, which is what the writer's signal-safe finalize is for.
+ * vx_cli_catch_signals()'s hook. The first SIGINT or SIGTERM asks the loop to
+ * stop after the current period (the read or write it interrupts returns at
+ * once). A second one, from a user who does not want to wait, ends the process:
+ * the header is then made to count every frame on disk first, which is what the
+ * writer's signal-safe finalize is for.
  */
 static void on_signal(int sig)
 {
@@ -52,20 +52,7 @@ static void on_signal(int sig)
 		raise(sig);
 		return;
 	}
-	stop_signal = sig;
 	atomic_store(&stop, true);
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: a blocked read returns to see the flag */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }
 
 /* ---- the level meter ------------------------------------------------------------------ */
@@ -152,10 +139,11 @@ static void meter_feed(struct meter *m, struct vx_alsa *a, const int16_t *pcm, s
 static int parse_frame_ms(const char *s, unsigned *us)
 {
 	static const unsigned list[] = { 2500, 5000, 10000, 20000, 40000, 60000 };
-	char *end;
-	double ms = strtod(s, &end);
+	double ms;
 
-	if (end == s || *end || !(ms > 0 && ms <= 60))
+	/* vx_cli_parse_double() also refuses over- and underflow, which no
+	 * list entry could match anyway. */
+	if (!vx_cli_parse_double(s, &ms) || !(ms > 0 && ms <= 60))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
 		if (lround(ms * 1000) == list[i]) {
@@ -163,32 +151,6 @@ static int parse_frame_ms(const char *s, unsigned *us)
 			return 0;
 		}
 	return -EINVAL;
-}
-
-static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || *end || v < (long)lo || v > (long)hi)
-		return -EINVAL;
-	*out = (unsigned)v;
-	return 0;
-}
-
-static int usage_error(const char *cmd, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "vox %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "; see 'vox %s --help'\n", cmd);
-	return VX_EXIT_USAGE;
 }
 
 static const char *errno_text(int err)
@@ -255,8 +217,8 @@ static void print_summary(const char *verb, const char *path, uint64_t frames,
 	       verb, (unsigned long long)frames, (double)frames / p->rate, p->rate, p->channels,
 	       verb[0] == 'r' ? "to" : "from", path, (unsigned long long)st->xruns,
 	       (unsigned long long)st->suspends, (unsigned long long)st->reopens, m->delay_max);
-	if (stop_signal)
-		printf("; stopped by %s", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	if (vx_cli_signal)
+		printf("; stopped by %s", vx_cli_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	printf("\n");
 }
 
@@ -312,11 +274,11 @@ int vx_cmd_devices(int argc, char **argv)
 			fputs(devices_help, stdout);
 			return VX_EXIT_OK;
 		default:
-			return usage_error("devices", "unknown option '%s'", argv[optind - 1]);
+			return vx_cli_usage("devices", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("devices", "unexpected argument '%s'", argv[optind]);
+		return vx_cli_usage("devices", "unexpected argument '%s'", argv[optind]);
 
 	ret = vx_alsa_devices(&list, &n);
 	if (ret < 0) {
@@ -435,23 +397,26 @@ static int record_loop(struct vx_alsa *a, struct vx_wav_writer *w, const char *d
  */
 static int device_option(const char *cmd, int c, struct vx_alsa_config *cfg, char **argv)
 {
+	uint64_t v;
+
 	switch (c) {
 	case 'd':
 		cfg->device = optarg;
 		return VX_EXIT_OK;
 	case 'f':
 		if (parse_frame_ms(optarg, &cfg->period_us) < 0)
-			return usage_error(cmd, "--frame-ms takes 2.5, 5, 10, 20, 40 or 60, not '%s'",
+			return vx_cli_usage(cmd, "--frame-ms takes 2.5, 5, 10, 20, 40 or 60, not '%s'",
 					   optarg);
 		return VX_EXIT_OK;
 	case 'p':
-		if (parse_uint(optarg, VX_ALSA_MIN_PERIODS, VX_ALSA_MAX_PERIODS, &cfg->periods) < 0)
-			return usage_error(cmd, "--periods takes 2, 3 or 4, not '%s'", optarg);
+		if (!vx_cli_parse_u64(optarg, 10, VX_ALSA_MIN_PERIODS, VX_ALSA_MAX_PERIODS, &v))
+			return vx_cli_usage(cmd, "--periods takes 2, 3 or 4, not '%s'", optarg);
+		cfg->periods = (unsigned)v;
 		return VX_EXIT_OK;
 	case ':':
-		return usage_error(cmd, "%s needs a value", argv[optind - 1]);
+		return vx_cli_usage(cmd, "%s needs a value", argv[optind - 1]);
 	default:
-		return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		return vx_cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 	}
 }
 
@@ -480,7 +445,7 @@ int vx_cmd_record(int argc, char **argv)
 	struct vx_alsa *a;
 	struct meter m;
 	double seconds = 0;
-	uint64_t limit = 0, frames = 0;
+	uint64_t limit = 0, frames = 0, channels;
 	const char *path;
 	char *end;
 	int c, ret, err;
@@ -492,12 +457,13 @@ int vx_cmd_record(int argc, char **argv)
 		case 's':
 			seconds = strtod(optarg, &end);
 			if (end == optarg || *end || !(seconds > 0 && seconds <= 86400))
-				return usage_error("record", "--seconds takes a number of seconds "
+				return vx_cli_usage("record", "--seconds takes a number of seconds "
 					"above 0, up to 86400, not '%s'", optarg);
 			break;
 		case 'c':
-			if (parse_uint(optarg, 1, 2, &cfg.channels) < 0)
-				return usage_error("record", "--channels takes 1 or 2, not '%s'", optarg);
+			if (!vx_cli_parse_u64(optarg, 10, 1, 2, &channels))
+				return vx_cli_usage("record", "--channels takes 1 or 2, not '%s'", optarg);
+			cfg.channels = (unsigned)channels;
 			break;
 		case 'h':
 			fputs(record_help, stdout);
@@ -509,12 +475,12 @@ int vx_cmd_record(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return usage_error("record", "%s", "no output file given");
+		return vx_cli_usage("record", "%s", "no output file given");
 	if (optind + 1 < argc)
-		return usage_error("record", "unexpected argument '%s'", argv[optind + 1]);
+		return vx_cli_usage("record", "unexpected argument '%s'", argv[optind + 1]);
 	path = argv[optind];
 
-	catch_signals();
+	vx_cli_catch_signals(on_signal);
 	ret = open_device(&a, "record", &cfg);
 	if (ret != VX_EXIT_OK)
 		return ret;
@@ -675,9 +641,9 @@ int vx_cmd_play(int argc, char **argv)
 			return ret;
 	}
 	if (optind >= argc)
-		return usage_error("play", "%s", "no input file given");
+		return vx_cli_usage("play", "%s", "no input file given");
 	if (optind + 1 < argc)
-		return usage_error("play", "unexpected argument '%s'", argv[optind + 1]);
+		return vx_cli_usage("play", "unexpected argument '%s'", argv[optind + 1]);
 	path = argv[optind];
 
 	/* The file first: a bad file is reported without touching the device. */
@@ -685,7 +651,7 @@ int vx_cmd_play(int argc, char **argv)
 	if (ret != VX_EXIT_OK)
 		return ret;
 	cfg.channels = vx_wav_reader_info(r)->channels == 1 ? 1 : 2;
-	catch_signals();
+	vx_cli_catch_signals(on_signal);
 	ret = open_device(&a, "play", &cfg);
 	if (ret != VX_EXIT_OK)
 		goto out_reader;

@@ -19,7 +19,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,22 +81,6 @@ struct counters {
 	uint64_t sent;          /* copies sent */
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static bool before(const struct entry *a, const struct entry *b)
 {
 	return a->at != b->at ? a->at < b->at : a->order < b->order;
@@ -158,22 +141,6 @@ static bool same_addr(const struct vx_udp_addr *a, const struct vx_udp_addr *b)
 		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
 	}
 	return a->len == b->len && !memcmp(&a->ss, &b->ss, a->len);
-}
-
-static int usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "vox impair: %s%s%s\nsee 'vox impair --help'\n", msg, arg ? ": " : "",
-		arg ? arg : "");
-	return VX_EXIT_USAGE;
-}
-
-static bool parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return !errno && end != s && !*end && s[0] != '-';
 }
 
 struct proxy {
@@ -274,7 +241,7 @@ static int receive(struct proxy *p, int dir, uint8_t *buf, uint64_t *count_left)
 			p->ignored++;
 			continue;
 		}
-		arrive(p, dir, buf, (size_t)n, mono_ns() - p->start);
+		arrive(p, dir, buf, (size_t)n, vx_cli_now_ns() - p->start);
 		got++;
 	}
 }
@@ -365,7 +332,6 @@ int vx_cmd_impair(int argc, char **argv)
 	struct vx_impair_config cfg;
 	char err[VX_IMPAIR_ERR_LEN];
 	struct proxy p = { 0 };
-	struct sigaction sa = { 0 };
 	uint8_t *buf = NULL;
 	uint64_t last;
 	int opt, ret, status = VX_EXIT_FAIL;
@@ -381,35 +347,40 @@ int vx_cmd_impair(int argc, char **argv)
 		case O_STATS: stats_path = optarg; break;
 		case O_JSON: json = true; break;
 		case O_SEED:
-			if (!parse_u64(optarg, &seed))
-				return usage_error("--seed wants a number", optarg);
+			if (!vx_cli_parse_u64(optarg, 0, 0, UINT64_MAX, &seed))
+				return vx_cli_usage("impair", "--seed wants a number: %s", optarg);
 			have_seed = true;
 			break;
 		case O_COUNT:
-			if (!parse_u64(optarg, &count) || !count)
-				return usage_error("--count wants a positive number", optarg);
+			if (!vx_cli_parse_u64(optarg, 0, 1, UINT64_MAX, &count))
+				return vx_cli_usage("impair", "--count wants a positive number: %s",
+						    optarg);
 			break;
 		case O_IDLE:
-			if (!parse_u64(optarg, &idle_s) || !idle_s || idle_s > 86400)
-				return usage_error("--idle-exit wants seconds, 1 to 86400", optarg);
+			if (!vx_cli_parse_u64(optarg, 0, 1, 86400, &idle_s))
+				return vx_cli_usage("impair",
+						    "--idle-exit wants seconds, 1 to 86400: %s",
+						    optarg);
 			break;
 		case O_QUEUE:
-			if (!parse_u64(optarg, &queue) || !queue || queue > (1u << 24))
-				return usage_error("--queue wants 1 to 16777216", optarg);
+			if (!vx_cli_parse_u64(optarg, 0, 1, 1u << 24, &queue))
+				return vx_cli_usage("impair", "--queue wants 1 to 16777216: %s",
+						    optarg);
 			break;
 		case 'h':
 			fputs(help, stdout);
 			return VX_EXIT_OK;
 		default:
-			return usage_error("unknown option or missing value", argv[optind - 1]);
+			return vx_cli_usage("impair", "unknown option or missing value: %s",
+					    argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument", argv[optind]);
+		return vx_cli_usage("impair", "unexpected argument: %s", argv[optind]);
 	if (!listen || !forward)
-		return usage_error("--listen and --forward are both needed", NULL);
+		return vx_cli_usage("impair", "--listen and --forward are both needed");
 	if (vx_impair_parse(spec, &cfg, err, sizeof(err)) < 0)
-		return usage_error(err, NULL);
+		return vx_cli_usage("impair", "%s", err);
 	if (!have_seed)
 		seed = cfg.seed;
 
@@ -458,18 +429,16 @@ int vx_cmd_impair(int argc, char **argv)
 			strcpy(a, listen);
 		fprintf(stderr, "vox impair: relaying %s -> %s\n", a, forward);
 	}
-	sa.sa_handler = on_signal; /* no SA_RESTART: ppoll returns EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	vx_cli_catch_signals(NULL); /* ppoll returns EINTR */
 
-	p.start = mono_ns();
+	p.start = vx_cli_now_ns();
 	last = 0;
-	while (!stop) {
+	while (!vx_cli_signal) {
 		struct pollfd fds[2] = {
 			{ .fd = vx_udp_fd(p.lu), .events = POLLIN },
 			{ .fd = vx_udp_fd(p.fu), .events = POLLIN },
 		};
-		uint64_t now = mono_ns() - p.start, wait = UINT64_MAX;
+		uint64_t now = vx_cli_now_ns() - p.start, wait = UINT64_MAX;
 		struct timespec ts;
 
 		deliver_due(&p, now);
@@ -499,7 +468,7 @@ int vx_cmd_impair(int argc, char **argv)
 				goto out;
 			}
 			if (ret > 0)
-				last = mono_ns() - p.start;
+				last = vx_cli_now_ns() - p.start;
 		}
 	}
 	status = VX_EXIT_OK;

@@ -28,13 +28,6 @@ static const char pubkey_help[] =
 	"Warns when the file is readable or writable by group or others.\n"
 	"Exit status: 0 done, 1 unreadable or malformed file, 2 bad usage.\n";
 
-static int usage_error(const char *cmd, const char *msg, const char *arg)
-{
-	fprintf(stderr, "vox %s: %s%s%s\nsee 'vox %s --help'\n", cmd, msg, arg ? ": " : "",
-		arg ? arg : "", cmd);
-	return VX_EXIT_USAGE;
-}
-
 static const char *key_error(int err)
 {
 	switch (err) {
@@ -71,12 +64,12 @@ int vx_cmd_keygen(int argc, char **argv)
 			fputs(keygen_help, stdout);
 			return VX_EXIT_OK;
 		default:
-			return usage_error("keygen", "unknown option or missing value",
-					   argv[optind - 1]);
+			return vx_cli_usage("keygen", "unknown option or missing value: %s",
+					    argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("keygen", "unexpected argument", argv[optind]);
+		return vx_cli_usage("keygen", "unexpected argument: %s", argv[optind]);
 
 	if (vx_noise_keypair_generate(&kp) < 0) {
 		fprintf(stderr, "vox keygen: cannot initialise libsodium\n");
@@ -118,9 +111,10 @@ int vx_cmd_pubkey(int argc, char **argv)
 		fputs(pubkey_help, stdout);
 		return VX_EXIT_OK;
 	}
-	if (argc != 2)
-		return usage_error("pubkey", argc < 2 ? "missing FILE" : "one FILE only",
-				   argc > 2 ? argv[2] : NULL);
+	if (argc < 2)
+		return vx_cli_usage("pubkey", "missing FILE");
+	if (argc > 2)
+		return vx_cli_usage("pubkey", "one FILE only: %s", argv[2]);
 	ret = vx_keys_read(argv[1], &kp, &mode);
 	if (ret < 0) {
 		fprintf(stderr, "vox pubkey: %s: %s\n", argv[1], key_error(ret));

@@ -31,13 +31,6 @@ static const char quality_help[] =
 	"\n"
 	"Exit status: 0 measured, 1 unreadable file or input too short, 2 bad usage.\n";
 
-static int usage_error(const char *what, const char *arg)
-{
-	fprintf(stderr, "vox quality: %s%s%s%s; see 'vox quality --help'\n", what,
-		arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
-	return VX_EXIT_USAGE;
-}
-
 static int load(const char *path, int16_t **pcm, size_t *n)
 {
 	char msg[VX_WAV_ERR_LEN];
@@ -73,13 +66,13 @@ int vx_cmd_quality(int argc, char **argv)
 			fputs(quality_help, stdout);
 			return VX_EXIT_OK;
 		default:
-			return usage_error("unknown option", argv[optind - 1]);
+			return vx_cli_usage("quality", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (argc - optind < 2)
-		return usage_error(argc == optind ? "no files given" : "no DEG file given", NULL);
+		return vx_cli_usage("quality", "%s", argc == optind ? "no files given" : "no DEG file given");
 	if (argc - optind > 2)
-		return usage_error("unexpected argument", argv[optind + 2]);
+		return vx_cli_usage("quality", "unexpected argument '%s'", argv[optind + 2]);
 
 	ret = load(argv[optind], &ref, &nref);
 	if (ret == VX_EXIT_OK)

@@ -49,17 +49,10 @@ enum { OPT_JSON = 1000, OPT_EXACT, OPT_QUIET };
 	"Input: FILEs, or stdin when none or '-'; one record per line.\n"                  \
 	"Exit status: 0 done, 1 the work failed (unreadable input, bad file), 2 bad usage.\n"
 
-static int usage_error(const char *cmd, const char *msg, const char *arg)
-{
-	fprintf(stderr, "vox sketch %s: %s%s%s\n", cmd, msg, arg ? ": " : "", arg ? arg : "");
-	fprintf(stderr, "see 'vox sketch %s --help'\n", cmd);
-	return VX_EXIT_USAGE;
-}
-
 /* getopt said '?': an unknown option, or one missing its value. */
 static int bad_option(const char *cmd, char **argv)
 {
-	return usage_error(cmd, "unknown option or missing value", argv[optind - 1]);
+	return vx_cli_usage(cmd, "unknown option or missing value: %s", argv[optind - 1]);
 }
 
 static bool common_option(struct common *c, int opt)
@@ -79,27 +72,12 @@ static bool common_option(struct common *c, int opt)
 	}
 }
 
-static bool parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
+/* A probability in (0, 1), or in (0, 1] when @closed. */
 static bool parse_prob(const char *s, bool closed, double *out)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0 && (closed ? v <= 1 : v < 1)))
+	if (!vx_cli_parse_double(s, &v) || !(v > 0 && (closed ? v <= 1 : v < 1)))
 		return false;
 	*out = v;
 	return true;
@@ -193,9 +171,10 @@ static int cmd_distinct(int argc, char **argv)
 			return 0;
 		}
 		if (opt != 'p')
-			return bad_option("distinct", argv);
-		if (!parse_u64(optarg, VX_HLL_P_MIN, VX_HLL_P_MAX, &p))
-			return usage_error("distinct", "bad --precision (4..18)", optarg);
+			return bad_option("sketch distinct", argv);
+		if (!vx_cli_parse_u64(optarg, 10, VX_HLL_P_MIN, VX_HLL_P_MAX, &p))
+			return vx_cli_usage("sketch distinct", "bad --precision (4..18): %s",
+					    optarg);
 	}
 	ret = vx_hll_create(&d.hll, (unsigned)p, VX_HLL_SPARSE);
 	if (ret == 0 && c.exact)
@@ -297,25 +276,25 @@ static int cmd_top(int argc, char **argv)
 			fputs(top_help, stdout);
 			return 0;
 		case 'k':
-			if (!parse_u64(optarg, 1, 1000000, &k))
-				return usage_error("top", "bad -k", optarg);
+			if (!vx_cli_parse_u64(optarg, 10, 1, 1000000, &k))
+				return vx_cli_usage("sketch top", "bad -k: %s", optarg);
 			break;
 		case 'c':
-			if (!parse_u64(optarg, 1, 100000000, &counters))
-				return usage_error("top", "bad --counters", optarg);
+			if (!vx_cli_parse_u64(optarg, 10, 1, 100000000, &counters))
+				return vx_cli_usage("sketch top", "bad --counters: %s", optarg);
 			break;
 		case 'm':
-			if (!parse_u64(optarg, 1, 1 << 20, &max_key))
-				return usage_error("top", "bad --max-key", optarg);
+			if (!vx_cli_parse_u64(optarg, 10, 1, 1 << 20, &max_key))
+				return vx_cli_usage("sketch top", "bad --max-key: %s", optarg);
 			break;
 		default:
-			return bad_option("top", argv);
+			return bad_option("sketch top", argv);
 		}
 	}
 	if (!counters)
 		counters = k * 10 > 1000 ? k * 10 : 1000;
 	if (counters < k)
-		return usage_error("top", "--counters must be at least -k", NULL);
+		return vx_cli_usage("sketch top", "--counters must be at least -k");
 	t.max_key = (size_t)max_key;
 	ret = vx_mg_create(&t.mg, (size_t)counters, t.max_key);
 	if (ret == 0 && c.exact)
@@ -489,25 +468,26 @@ static int cmd_quantiles(int argc, char **argv)
 			list = optarg;
 			break;
 		case 'k':
-			if (!parse_u64(optarg, 8, 65535, &k))
-				return usage_error("quantiles", "bad --k", optarg);
+			if (!vx_cli_parse_u64(optarg, 10, 8, 65535, &k))
+				return vx_cli_usage("sketch quantiles", "bad --k: %s", optarg);
 			break;
 		default:
-			return bad_option("quantiles", argv);
+			return bad_option("sketch quantiles", argv);
 		}
 	}
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *end;
 
 		if (nq == MAX_QUANTILES)
-			return usage_error("quantiles", "too many quantiles (64 at most)", NULL);
+			return vx_cli_usage("sketch quantiles", "too many quantiles (64 at most)");
 		qv[nq] = strtod(tok, &end);
 		if (end == tok || *end || !(qv[nq] >= 0 && qv[nq] <= 1))
-			return usage_error("quantiles", "bad quantile (0 <= Q <= 1)", tok);
+			return vx_cli_usage("sketch quantiles", "bad quantile (0 <= Q <= 1): %s",
+					    tok);
 		qs[nq++] = tok;
 	}
 	if (!nq)
-		return usage_error("quantiles", "no quantiles in --q", NULL);
+		return vx_cli_usage("sketch quantiles", "no quantiles in --q");
 	ret = vx_kll_create(&q.kll, (unsigned)k, 1);
 	if (ret == 0 && c.exact)
 		ret = vx_exact_values_create(&q.exact);
@@ -746,12 +726,14 @@ static int bloom_build(int argc, char **argv)
 			fputs(bloom_help, stdout);
 			return 0;
 		case 'n':
-			if (!parse_u64(optarg, 1, UINT64_C(1) << 40, &capacity))
-				return usage_error("bloom build", "bad --capacity", optarg);
+			if (!vx_cli_parse_u64(optarg, 10, 1, UINT64_C(1) << 40, &capacity))
+				return vx_cli_usage("sketch bloom build", "bad --capacity: %s",
+						    optarg);
 			break;
 		case 'p':
 			if (!parse_prob(optarg, false, &fpr))
-				return usage_error("bloom build", "bad --fpr (0 < P < 1)", optarg);
+				return vx_cli_usage("sketch bloom build",
+						    "bad --fpr (0 < P < 1): %s", optarg);
 			break;
 		case 'o':
 			out = optarg;
@@ -760,11 +742,12 @@ static int bloom_build(int argc, char **argv)
 			blocked = true;
 			break;
 		default:
-			return bad_option("bloom build", argv);
+			return bad_option("sketch bloom build", argv);
 		}
 	}
 	if (!out)
-		return usage_error("bloom build", "say where to write the filter with -o FILE", NULL);
+		return vx_cli_usage("sketch bloom build",
+				    "say where to write the filter with -o FILE");
 	ret = blocked ? vx_bloom_blocked_create(&b.f.blocked, capacity, fpr)
 		      : vx_bloom_create(&b.f.classic, capacity, fpr);
 	if (ret < 0)
@@ -828,11 +811,11 @@ static int bloom_query(int argc, char **argv)
 			return 0;
 		}
 		if (opt != 'x')
-			return bad_option("bloom query", argv);
+			return bad_option("sketch bloom query", argv);
 		keys = optarg;
 	}
 	if (optind >= argc)
-		return usage_error("bloom query", "name the filter file", NULL);
+		return vx_cli_usage("sketch bloom query", "name the filter file");
 	path = argv[optind++];
 	ret = read_file(path, &buf, &len);
 	if (ret < 0)
@@ -1079,21 +1062,22 @@ static int cmd_similar(int argc, char **argv)
 			return 0;
 		case 't':
 			if (!parse_prob(optarg, true, &s.threshold))
-				return usage_error("similar", "bad --threshold (0 < T <= 1)", optarg);
+				return vx_cli_usage("sketch similar",
+						    "bad --threshold (0 < T <= 1): %s", optarg);
 			break;
 		case 's':
-			if (!parse_u64(optarg, 1, VX_SHINGLE_MAX_N, &n))
-				return usage_error("similar", "bad --shingle", optarg);
+			if (!vx_cli_parse_u64(optarg, 10, 1, VX_SHINGLE_MAX_N, &n))
+				return vx_cli_usage("sketch similar", "bad --shingle: %s", optarg);
 			break;
 		case 'w':
 			s.unit = VX_SHINGLE_WORDS;
 			break;
 		case 'k':
-			if (!parse_u64(optarg, 1, VX_MINHASH_MAX_K, &k))
-				return usage_error("similar", "bad --slots", optarg);
+			if (!vx_cli_parse_u64(optarg, 10, 1, VX_MINHASH_MAX_K, &k))
+				return vx_cli_usage("sketch similar", "bad --slots: %s", optarg);
 			break;
 		default:
-			return bad_option("similar", argv);
+			return bad_option("sketch similar", argv);
 		}
 	}
 	s.n = n ? (size_t)n : s.unit == VX_SHINGLE_WORDS ? 3 : 5;

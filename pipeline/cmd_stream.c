@@ -37,7 +37,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,31 +104,6 @@ static const char recv_help[] =
 	"Stops on SIGINT or SIGTERM too. The summary goes to stdout.\n"
 	"Exit status: 0 done, 1 failed (file, socket), 2 bad usage.\n";
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa = { 0 };
-
-	sa.sa_handler = on_signal; /* no SA_RESTART: waits return EINTR */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t real_ns(void)
 {
 	struct timespec ts;
@@ -138,22 +112,12 @@ static uint64_t real_ns(void)
 	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-static int usage_error(const char *cmd, const char *msg, const char *arg)
-{
-	fprintf(stderr, "vox %s: %s%s%s\nsee 'vox %s --help'\n", cmd, msg, arg ? ": " : "",
-		arg ? arg : "", cmd);
-	return VX_EXIT_USAGE;
-}
-
 /* Seconds as a decimal ("1", "0.5") to ns, within (0, max_s]. */
 static bool parse_seconds(const char *s, double max_s, uint64_t *ns)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > max_s)
+	if (!vx_cli_parse_double(s, &v) || !(v > 0) || v > max_s)
 		return false;
 	*ns = (uint64_t)(v * 1e9);
 	return true;
@@ -238,7 +202,7 @@ static int make_session(struct vx_session **out, const struct vx_noise_keypair *
 	cfg.local = kp;
 	cfg.peer_public = peer_pub;
 	cfg.initiator = initiator;
-	cfg.clock_offset_ns = real_ns() - mono_ns();
+	cfg.clock_offset_ns = real_ns() - vx_cli_now_ns();
 	return vx_session_create(out, &cfg);
 }
 
@@ -320,10 +284,10 @@ static void sender_drain(struct sender *sd, uint64_t now)
 /* Run the handshake to completion, or fail after @timeout_ns. */
 static int sender_handshake(struct sender *sd, uint64_t timeout_ns)
 {
-	uint64_t start = mono_ns(), deadline = start + timeout_ns;
+	uint64_t start = vx_cli_now_ns(), deadline = start + timeout_ns;
 
 	for (;;) {
-		uint64_t now = mono_ns(), next;
+		uint64_t now = vx_cli_now_ns(), next;
 		int ret;
 
 		if (vx_session_next_timeout(sd->s) <= now) {
@@ -335,7 +299,7 @@ static int sender_handshake(struct sender *sd, uint64_t timeout_ns)
 			return 0;
 		if (now >= deadline)
 			return -ETIMEDOUT;
-		if (stop)
+		if (vx_cli_signal)
 			return -EINTR;
 		next = vx_session_next_timeout(sd->s);
 		if (next > deadline)
@@ -343,7 +307,7 @@ static int sender_handshake(struct sender *sd, uint64_t timeout_ns)
 		ret = vx_udp_wait(sd->u, next > now ? (int)((next - now + 999999) / 1000000) : 0);
 		if (ret < 0 && ret != -EINTR)
 			return ret;
-		sender_drain(sd, mono_ns());
+		sender_drain(sd, vx_cli_now_ns());
 	}
 }
 
@@ -386,23 +350,27 @@ int vx_cmd_send(int argc, char **argv)
 		switch (opt) {
 		case O_CODEC:
 			if (!codec_name_ok(optarg))
-				return usage_error("send", "--codec wants opus, pcm or zpcm", optarg);
+				return vx_cli_usage("send", "--codec wants opus, pcm or zpcm: %s",
+						    optarg);
 			codec_name = optarg;
 			break;
 		case O_FRAME:
 			if (!parse_frame_ms(optarg, &frame_us))
-				return usage_error("send", "--frame-ms wants 2.5, 5, 10, 20, 40 or 60",
-						   optarg);
+				return vx_cli_usage("send",
+						    "--frame-ms wants 2.5, 5, 10, 20, 40 or 60: %s",
+						    optarg);
 			break;
 		case O_BITRATE:
 			if (!parse_int(optarg, 500, 512000, &bitrate))
-				return usage_error("send", "--bitrate wants 500 to 512000 bits/s",
-						   optarg);
+				return vx_cli_usage("send",
+						    "--bitrate wants 500 to 512000 bits/s: %s",
+						    optarg);
 			break;
 		case O_FEC:
 			if (!parse_int(optarg, 0, 100, &fec))
-				return usage_error("send", "--fec wants a loss percentage, 0 to 100",
-						   optarg);
+				return vx_cli_usage("send",
+						    "--fec wants a loss percentage, 0 to 100: %s",
+						    optarg);
 			break;
 		case O_KEY: key_path = optarg; break;
 		case O_PEER: peer_b64 = optarg; break;
@@ -410,36 +378,39 @@ int vx_cmd_send(int argc, char **argv)
 		case O_JSON: json = true; break;
 		case O_HS:
 			if (!parse_seconds(optarg, 3600, &hs_timeout))
-				return usage_error("send", "--handshake-timeout wants seconds", optarg);
+				return vx_cli_usage("send", "--handshake-timeout wants seconds: %s",
+						    optarg);
 			break;
 		case 'h':
 			fputs(send_help, stdout);
 			return VX_EXIT_OK;
 		default:
-			return usage_error("send", "unknown option or missing value", argv[optind - 1]);
+			return vx_cli_usage("send", "unknown option or missing value: %s",
+					    argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 2)
-		return usage_error("send", argc - optind < 2 ? "IN.wav and HOST:PORT are needed" :
-				   "unexpected argument", argc - optind > 2 ? argv[optind + 2] : NULL);
+	if (argc - optind < 2)
+		return vx_cli_usage("send", "IN.wav and HOST:PORT are needed");
+	if (argc - optind > 2)
+		return vx_cli_usage("send", "unexpected argument: %s", argv[optind + 2]);
 	in = argv[optind];
 	dest = argv[optind + 1];
 	if (insecure && (key_path || peer_b64))
-		return usage_error("send", "--insecure excludes --key and --peer", NULL);
+		return vx_cli_usage("send", "--insecure excludes --key and --peer");
 	if (!insecure && (!key_path || !peer_b64))
-		return usage_error("send", "--key and --peer are needed (or --insecure)", NULL);
+		return vx_cli_usage("send", "--key and --peer are needed (or --insecure)");
 	(void)vx_codec_config_by_name(&ccfg, codec_name);
 	if (!frame_us)
 		frame_us = ccfg.type == VX_CODEC_OPUS ? 20000 : 10000;
 	ccfg.frame_us = frame_us;
 	fs = (size_t)frame_us * VX_CODEC_RATE / 1000000;
 	if (ccfg.type != VX_CODEC_OPUS && (bitrate || fec >= 0))
-		return usage_error("send", "--bitrate and --fec are for opus", NULL);
+		return vx_cli_usage("send", "--bitrate and --fec are for opus");
 	/* A session carries at most VX_SESSION_MAX_DATA bytes; raw L16 (and zpcm's
 	 * raw fallback) past 10 ms would not fit, and IP fragments are not sealed. */
 	max_payload = insecure ? MAX_DGRAM - VX_RTP_HEADER_LEN : SECURE_MAX_PAYLOAD;
 	if (ccfg.type != VX_CODEC_OPUS && 2 + 2 * fs > max_payload)
-		return usage_error("send", "a secured pcm or zpcm frame is at most 10 ms", NULL);
+		return vx_cli_usage("send", "a secured pcm or zpcm frame is at most 10 ms");
 	if (max_payload > VX_CODEC_MAX_PACKET)
 		max_payload = VX_CODEC_MAX_PACKET;
 
@@ -478,7 +449,7 @@ int vx_cmd_send(int argc, char **argv)
 		fprintf(stderr, "vox send: out of memory\n");
 		goto out;
 	}
-	catch_signals();
+	vx_cli_catch_signals(NULL);
 	if (!insecure) {
 		ret = make_session(&sd.s, &kp, peer_pub, true);
 		if (ret < 0) {
@@ -513,8 +484,8 @@ int vx_cmd_send(int argc, char **argv)
 		p.seq = (uint16_t)rnd[1];
 		p.ts = rnd[2];
 		nframes = (frames_in + fs - 1) / fs;
-		start = mono_ns();
-		for (size_t k = 0; k < nframes && !stop; k++) {
+		start = vx_cli_now_ns();
+		for (size_t k = 0; k < nframes && !vx_cli_signal; k++) {
 			uint64_t deadline = start + k * frame_ns, now;
 			size_t have = frames_in - k * fs < fs ? frames_in - k * fs : fs;
 			uint8_t *payload = sd.inner + VX_RTP_HEADER_LEN;
@@ -525,11 +496,11 @@ int vx_cmd_send(int argc, char **argv)
 
 			/* Absolute deadlines: a late wake-up does not delay the next frame. */
 			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
-			       !stop)
+			       !vx_cli_signal)
 				;
-			if (stop)
+			if (vx_cli_signal)
 				break;
-			now = mono_ns();
+			now = vx_cli_now_ns();
 			if (now > deadline + frame_ns)
 				overruns++;
 			memcpy(frame, pcm + k * fs, have * sizeof(*frame));
@@ -575,7 +546,7 @@ int vx_cmd_send(int argc, char **argv)
 			p.ts += (uint32_t)fs;
 			p.marker = false;
 		}
-		end = mono_ns();
+		end = vx_cli_now_ns();
 	}
 	status = VX_EXIT_OK;
 	{
@@ -1029,7 +1000,8 @@ int vx_cmd_recv(int argc, char **argv)
 		case 'o': out_path = optarg; break;
 		case O_CODEC:
 			if (!codec_name_ok(optarg))
-				return usage_error("recv", "--codec wants opus, pcm or zpcm", optarg);
+				return vx_cli_usage("recv", "--codec wants opus, pcm or zpcm: %s",
+						    optarg);
 			codec_name = optarg;
 			break;
 		case O_KEY: key_path = optarg; break;
@@ -1038,23 +1010,25 @@ int vx_cmd_recv(int argc, char **argv)
 		case O_JSON: json = true; break;
 		case O_IDLE:
 			if (!parse_seconds(optarg, 86400, &idle_ns))
-				return usage_error("recv", "--idle-exit wants seconds", optarg);
+				return vx_cli_usage("recv", "--idle-exit wants seconds: %s",
+						    optarg);
 			break;
 		case 'h':
 			fputs(recv_help, stdout);
 			return VX_EXIT_OK;
 		default:
-			return usage_error("recv", "unknown option or missing value", argv[optind - 1]);
+			return vx_cli_usage("recv", "unknown option or missing value: %s",
+					    argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return usage_error("recv", "unexpected argument", argv[optind]);
+		return vx_cli_usage("recv", "unexpected argument: %s", argv[optind]);
 	if (!listen || !out_path)
-		return usage_error("recv", "--listen and -o are both needed", NULL);
+		return vx_cli_usage("recv", "--listen and -o are both needed");
 	if (insecure && (key_path || peer_b64))
-		return usage_error("recv", "--insecure excludes --key and --peer", NULL);
+		return vx_cli_usage("recv", "--insecure excludes --key and --peer");
 	if (!insecure && (!key_path || !peer_b64))
-		return usage_error("recv", "--key and --peer are needed (or --insecure)", NULL);
+		return vx_cli_usage("recv", "--key and --peer are needed (or --insecure)");
 
 	if (insecure)
 		fprintf(stderr, "vox recv: --insecure: %s\n", insecure_warning);
@@ -1096,7 +1070,7 @@ int vx_cmd_recv(int argc, char **argv)
 		fprintf(stderr, "vox recv: --listen %s: %s\n", listen, strerror(-ret));
 		goto out;
 	}
-	catch_signals();
+	vx_cli_catch_signals(NULL);
 	{
 		struct vx_udp_info info;
 		char a[VX_UDP_ADDR_STRLEN];
@@ -1109,8 +1083,8 @@ int vx_cmd_recv(int argc, char **argv)
 		fflush(stderr);
 	}
 
-	while (!stop) {
-		uint64_t now = mono_ns(), wake = UINT64_MAX, t;
+	while (!vx_cli_signal) {
+		uint64_t now = vx_cli_now_ns(), wake = UINT64_MAX, t;
 		struct vx_udp_msg m = { .buf = rc.dgram, .cap = MAX_DGRAM };
 
 		if (rc.st.datagrams && now - last_rx >= idle_ns)
@@ -1132,7 +1106,7 @@ int vx_cmd_recv(int argc, char **argv)
 
 			if (n == -EAGAIN || n == -EINTR)
 				break;
-			now = mono_ns();
+			now = vx_cli_now_ns();
 			if (n == -EMSGSIZE) {
 				rc.st.datagrams++;
 				rc.st.not_rtp++;
@@ -1148,13 +1122,13 @@ int vx_cmd_recv(int argc, char **argv)
 				goto out;
 			}
 		}
-		now = mono_ns();
+		now = vx_cli_now_ns();
 		if (rc.s && vx_session_next_timeout(rc.s) <= now)
 			recv_run_timers(&rc, now);
 		playout_run(&rc.po, now, false);
 	}
 	/* The stream is over: what is held plays, gaps before it concealed. */
-	playout_run(&rc.po, mono_ns(), true);
+	playout_run(&rc.po, vx_cli_now_ns(), true);
 	status = rc.st.write_errors ? VX_EXIT_FAIL : VX_EXIT_OK;
 	if (rc.st.write_errors)
 		fprintf(stderr, "vox recv: %s: %" PRIu64 " frames could not be written\n", out_path,
