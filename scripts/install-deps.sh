@@ -11,6 +11,7 @@ PACKAGES="
 	gnuplot-nox time
 	alsa-utils espeak-ng sox opus-tools flac
 	pulseaudio pulseaudio-utils libasound2-plugins
+	gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
 "
 
 missing=""
