@@ -217,22 +217,26 @@ static int parse_prob(const char *s, size_t n, double *out)
 	return is_prob(*out) ? 0 : -ERANGE;
 }
 
-static int parse_time(const char *s, size_t n, uint64_t *out)
+/* A unit suffix and what one of it is worth in the base unit. */
+struct unit {
+	const char *name;
+	double scale;
+};
+
+/* A decimal number with one of @units after it, scaled and rounded, at most @max. */
+static int parse_scaled(const char *s, size_t n, const struct unit *units, size_t count,
+			double max, uint64_t *out)
 {
-	static const struct {
-		const char *unit;
-		double ns;
-	} units[] = { { "", 1e6 }, { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 } };
 	bool dot;
 	double v;
 	size_t used = scan_decimal(s, n, &v, &dot);
 
 	if (!used)
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (suffix_is(s + used, n - used, units[i].unit)) {
-			v = round(v * units[i].ns);
-			if (v > (double)VX_IMPAIR_MAX_TIME_NS)
+	for (size_t i = 0; i < count; i++)
+		if (suffix_is(s + used, n - used, units[i].name)) {
+			v = round(v * units[i].scale);
+			if (v > max)
 				return -ERANGE;
 			*out = (uint64_t)v;
 			return 0;
@@ -240,31 +244,28 @@ static int parse_time(const char *s, size_t n, uint64_t *out)
 	return -EINVAL;
 }
 
+/* A time in ns; a bare number is in ms. */
+static int parse_time(const char *s, size_t n, uint64_t *out)
+{
+	static const struct unit units[] = {
+		{ "", 1e6 }, { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+	};
+
+	return parse_scaled(s, n, units, sizeof(units) / sizeof(units[0]),
+			    (double)VX_IMPAIR_MAX_TIME_NS, out);
+}
+
+/* A rate in bits per second. */
 static int parse_rate(const char *s, size_t n, uint64_t *out)
 {
-	static const struct {
-		const char *unit;
-		double mult;
-	} units[] = {
+	static const struct unit units[] = {
 		{ "", 1 },        { "bit", 1 },     { "bps", 1 },     { "k", 1e3 },
 		{ "kbit", 1e3 },  { "kbps", 1e3 },  { "m", 1e6 },     { "mbit", 1e6 },
 		{ "mbps", 1e6 },  { "g", 1e9 },     { "gbit", 1e9 },  { "gbps", 1e9 },
 	};
-	bool dot;
-	double v;
-	size_t used = scan_decimal(s, n, &v, &dot);
 
-	if (!used)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (suffix_is(s + used, n - used, units[i].unit)) {
-			v = round(v * units[i].mult);
-			if (v > (double)MAX_RATE_BPS)
-				return -ERANGE;
-			*out = (uint64_t)v;
-			return 0;
-		}
-	return -EINVAL;
+	return parse_scaled(s, n, units, sizeof(units) / sizeof(units[0]), (double)MAX_RATE_BPS,
+			    out);
 }
 
 static int parse_bytes(const char *s, size_t n, uint64_t *out)
