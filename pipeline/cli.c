@@ -81,3 +81,21 @@ uint64_t vx_cli_now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+bool vx_cli_parse_frame_ms(const char *s, unsigned *frame_us)
+{
+	static const struct {
+		const char *ms;
+		unsigned us;
+	} t[] = {
+		{ "2.5", 2500 }, { "5", 5000 }, { "10", 10000 },
+		{ "20", 20000 }, { "40", 40000 }, { "60", 60000 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (!strcmp(s, t[i].ms)) {
+			*frame_us = t[i].us;
+			return true;
+		}
+	return false;
+}

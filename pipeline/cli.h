@@ -46,6 +46,15 @@ bool vx_cli_parse_u64(const char *s, int base, uint64_t min, uint64_t max, uint6
 	__attribute__((warn_unused_result));
 
 /**
+ * vx_cli_parse_frame_ms() - a codec frame duration as written on the command line.
+ * @s:        "2.5", "5", "10", "20", "40" or "60" (milliseconds).
+ * @frame_us: set to the duration in microseconds.
+ *
+ * Return: true if @s is one of those.
+ */
+bool vx_cli_parse_frame_ms(const char *s, unsigned *frame_us) __attribute__((warn_unused_result));
+
+/**
  * vx_cli_parse_double() - an option's value as a decimal number.
  * @s:   the whole string must be the number (strtod() syntax, so "nan" and
  *       "inf" pass: the caller's range test must reject them).
@@ -90,5 +99,6 @@ int vx_cmd_impair(int argc, char **argv);
 int vx_cmd_send(int argc, char **argv);
 int vx_cmd_recv(int argc, char **argv);
 int vx_cmd_quality(int argc, char **argv);
+int vx_cmd_replay(int argc, char **argv);
 
 #endif

@@ -136,21 +136,6 @@ static bool parse_int(const char *s, long lo, long hi, int *out)
 	return true;
 }
 
-static bool parse_frame_ms(const char *s, unsigned *frame_us)
-{
-	static const struct { const char *ms; unsigned us; } t[] = {
-		{ "2.5", 2500 }, { "5", 5000 }, { "10", 10000 },
-		{ "20", 20000 }, { "40", 40000 }, { "60", 60000 },
-	};
-
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (!strcmp(s, t[i].ms)) {
-			*frame_us = t[i].us;
-			return true;
-		}
-	return false;
-}
-
 static int codec_pt(enum vx_codec_type type)
 {
 	return type == VX_CODEC_OPUS ? PT_OPUS : type == VX_CODEC_PCM ? PT_PCM : PT_ZPCM;
@@ -355,7 +340,7 @@ int vx_cmd_send(int argc, char **argv)
 			codec_name = optarg;
 			break;
 		case O_FRAME:
-			if (!parse_frame_ms(optarg, &frame_us))
+			if (!vx_cli_parse_frame_ms(optarg, &frame_us))
 				return vx_cli_usage("send",
 						    "--frame-ms wants 2.5, 5, 10, 20, 40 or 60: %s",
 						    optarg);

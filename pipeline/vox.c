@@ -16,6 +16,7 @@ static const struct vx_cli_command commands[] = {
 	{ "send", vx_cmd_send, "stream a WAV file as (secured) RTP in real time" },
 	{ "recv", vx_cmd_recv, "receive an RTP stream into a WAV file" },
 	{ "quality", vx_cmd_quality, "speech quality (STOI, LSD) of a WAV against its reference" },
+	{ "replay", vx_cmd_replay, "the call pipeline on a virtual clock: WAV in, WAV out, scored" },
 };
 
 static void usage(FILE *f)

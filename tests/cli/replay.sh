@@ -1,0 +1,77 @@
+#!/bin/sh
+# vox replay (simulated mode) end to end on alsa-utils' speech: PCM through a clean
+# path comes out intact, a run repeats byte for byte, Opus under loss conceals or
+# recovers every lost frame, the JSON keys, and the exit statuses. TAP output; VOX
+# names the binary.
+set -u
+vox=${VOX:-build/vox}
+. tests/tap.sh
+
+speech=/usr/share/sounds/alsa/Front_Center.wav
+if [ ! -r "$speech" ]; then
+	echo "1..1"
+	echo "not ok 1 - $speech missing (install alsa-utils)"
+	exit 1
+fi
+
+json_num() { # json_num KEY FILE: the number after "KEY": (first match)
+	sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$2" | head -n 1
+}
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+eq() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a == b) }'; }
+
+# (1) PCM, no impairment: nothing lost, and the output is the input.
+"$vox" replay --json --codec pcm "$speech" "$tmp/pcm.wav" >"$tmp/pcm.json"
+rc=$?
+show="$tmp/pcm.json"
+check "pcm clean: exit 0" '[ $rc -eq 0 ]'
+check "pcm clean: frames.lost 0" 'eq "$(json_num lost "$tmp/pcm.json")" 0'
+check "pcm clean: stoi >= 0.99" 'ge "$(json_num stoi "$tmp/pcm.json")" 0.99'
+"$vox" quality --json "$speech" "$tmp/pcm.wav" >"$tmp/pcmq.json"
+show="$tmp/pcmq.json"
+check "pcm clean: aligned at delay 0 with lsd_db 0 (bit-exact)" \
+	'eq "$(json_num delay_ms "$tmp/pcmq.json")" 0 && eq "$(json_num lsd_db "$tmp/pcmq.json")" 0'
+
+# (2) Determinism: same input, options and seed -> the same bytes, although the
+# Noise handshake's ephemerals (hence every ciphertext) differ between the runs.
+opts="--codec opus --loss 10 --burst 2 --jitter 20 --seed 7"
+"$vox" replay $opts "$speech" "$tmp/d1.wav" >/dev/null &&
+	"$vox" replay $opts "$speech" "$tmp/d2.wav" >/dev/null
+rc=$?
+check "determinism: two runs exit 0" '[ $rc -eq 0 ]'
+check "determinism: OUT.wav byte-identical" 'cmp -s "$tmp/d1.wav" "$tmp/d2.wav"'
+
+# (3) Opus with 10 % loss: losses happen, each is concealed or FEC-recovered.
+"$vox" replay --json --codec opus --loss 10 --seed 3 "$speech" "$tmp/opus.wav" >"$tmp/opus.json"
+rc=$?
+show="$tmp/opus.json"
+lost=$(json_num lost "$tmp/opus.json")
+conc=$(json_num concealed "$tmp/opus.json")
+fec=$(json_num fec_recovered "$tmp/opus.json")
+check "opus loss 10%: exit 0" '[ $rc -eq 0 ]'
+check "opus loss 10%: frames.lost > 0" '[ "${lost:-0}" -gt 0 ]'
+check "opus loss 10%: lost = concealed + fec_recovered" '[ "$lost" -eq $((conc + fec)) ]'
+check "opus loss 10%: stoi >= 0.7" 'ge "$(json_num stoi "$tmp/opus.json")" 0.7'
+
+# (4) Every key of the report.
+keys_ok() {
+	for k in audio_s frames sent received lost late duplicate concealed fec_recovered \
+		jitter_buffer_ms mean p95 latency_ms p50 max bitrate_kbps cpu_s_per_audio_s \
+		handshake_ms stoi lsd_db; do
+		grep -q "\"$k\": " "$1" || { echo "# missing $k"; return 1; }
+	done
+	grep -q '"latency_ms": {"p50": null, "p95": null, "max": null}' "$1" &&
+		[ "$(wc -l <"$1")" -eq 1 ] && grep -q '^{.*}$' "$1"
+}
+check "json: one object with every key" 'keys_ok "$tmp/opus.json"'
+
+# (5) Exit statuses.
+check "no arguments: exit 2" 'fails 2 "IN.wav and OUT.wav" "$vox" replay'
+check "unknown codec: exit 2" 'fails 2 "codec" "$vox" replay --codec mp3 "$speech" "$tmp/x.wav"'
+check "loss over 100: exit 2" 'fails 2 "loss" "$vox" replay --loss 150 "$speech" "$tmp/x.wav"'
+check "bad frame: exit 2" 'fails 2 "frame-ms" "$vox" replay --frame-ms 7 "$speech" "$tmp/x.wav"'
+check "burst below 1: exit 2" 'fails 2 "burst" "$vox" replay --burst 0.5 --loss 5 "$speech" "$tmp/x.wav"'
+check "pcm 20 ms: exit 2" 'fails 2 "10 ms" "$vox" replay --codec pcm --frame-ms 20 "$speech" "$tmp/x.wav"'
+check "unreadable IN: exit 1" 'fails 1 "nonexistent" "$vox" replay "$tmp/nonexistent.wav" "$tmp/x.wav"'
+
+done_testing
