@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* What the vox subcommands share: usage errors, number parsing, signals, the clock. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,17 +85,14 @@ uint64_t vx_cli_now_ns(void)
 
 bool vx_cli_parse_frame_ms(const char *s, unsigned *frame_us)
 {
-	static const struct {
-		const char *ms;
-		unsigned us;
-	} t[] = {
-		{ "2.5", 2500 }, { "5", 5000 }, { "10", 10000 },
-		{ "20", 20000 }, { "40", 40000 }, { "60", 60000 },
-	};
+	static const unsigned list[] = { 2500, 5000, 10000, 20000, 40000, 60000 };
+	double ms;
 
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (!strcmp(s, t[i].ms)) {
-			*frame_us = t[i].us;
+	if (!vx_cli_parse_double(s, &ms) || !(ms > 0 && ms <= 60))
+		return false;
+	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+		if (lround(ms * 1000) == list[i]) {
+			*frame_us = list[i];
 			return true;
 		}
 	return false;

@@ -47,7 +47,7 @@ bool vx_cli_parse_u64(const char *s, int base, uint64_t min, uint64_t max, uint6
 
 /**
  * vx_cli_parse_frame_ms() - a codec frame duration as written on the command line.
- * @s:        "2.5", "5", "10", "20", "40" or "60" (milliseconds).
+ * @s:        milliseconds: 2.5, 5, 10, 20, 40 or 60 (any spelling of those numbers).
  * @frame_us: set to the duration in microseconds.
  *
  * Return: true if @s is one of those.

@@ -136,23 +136,6 @@ static void meter_feed(struct meter *m, struct vx_alsa *a, const int16_t *pcm, s
 
 /* ---- shared pieces ------------------------------------------------------------------------ */
 
-static int parse_frame_ms(const char *s, unsigned *us)
-{
-	static const unsigned list[] = { 2500, 5000, 10000, 20000, 40000, 60000 };
-	double ms;
-
-	/* vx_cli_parse_double() also refuses over- and underflow, which no
-	 * list entry could match anyway. */
-	if (!vx_cli_parse_double(s, &ms) || !(ms > 0 && ms <= 60))
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
-		if (lround(ms * 1000) == list[i]) {
-			*us = list[i];
-			return 0;
-		}
-	return -EINVAL;
-}
-
 static const char *errno_text(int err)
 {
 	return strerror(err < 0 ? -err : err);
@@ -404,7 +387,7 @@ static int device_option(const char *cmd, int c, struct vx_alsa_config *cfg, cha
 		cfg->device = optarg;
 		return VX_EXIT_OK;
 	case 'f':
-		if (parse_frame_ms(optarg, &cfg->period_us) < 0)
+		if (!vx_cli_parse_frame_ms(optarg, &cfg->period_us))
 			return vx_cli_usage(cmd, "--frame-ms takes 2.5, 5, 10, 20, 40 or 60, not '%s'",
 					   optarg);
 		return VX_EXIT_OK;
