@@ -19,7 +19,9 @@
  *   L16 (RFC 3551 section 4.5.11): big-endian 16-bit PCM. Only 44.1 kHz has static
  *     payload types (10 stereo, 11 mono); vox runs at 48 kHz, so L16/48000 takes
  *     the dynamic types 96 (mono) and 97 (stereo). The clock is the sample rate.
- *   Dynamic types 98-127 other than 111 are free for the pipeline's own formats.
+ *   RED (RFC 2198, transport/red.h): dynamic type 120, inside the secure session
+ *     only; its blocks are Opus packets (type 111) on the same 48 kHz clock.
+ *   Dynamic types 98-127 other than 111 and 120 are free for the pipeline's own formats.
  *
  * Streams: struct vx_rtp_source follows one SSRC as RFC 3550 appendix A.1
  * (probation, 32-bit extended sequence numbers, restart detection), counts
@@ -42,6 +44,7 @@
 #define VX_RTP_PT_L16_MONO_44100   11 /* static, RFC 3551 table 4 */
 #define VX_RTP_PT_L16_MONO_48000   96 /* dynamic: vox's choice */
 #define VX_RTP_PT_L16_STEREO_48000 97 /* dynamic: vox's choice */
+#define VX_RTP_PT_RED        120 /* dynamic: RFC 2198 redundancy over Opus (transport/red.h) */
 #define VX_RTP_OPUS_CLOCK    48000   /* Hz, RFC 7587 section 4.1, always */
 
 /*
