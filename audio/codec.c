@@ -184,6 +184,18 @@ int vx_codec_decode_fec(struct vx_codec *c, const uint8_t *next, size_t len, int
 	return c->ops->decode_fec(c, next, len, pcm, samples);
 }
 
+int vx_codec_has_fec(const struct vx_codec *c, const uint8_t *packet, size_t len)
+{
+	assert(c);
+	if (!c->ops->has_fec)
+		return 0;
+	if (len == 0 || !packet)
+		return -EBADMSG;
+	if (len > VX_CODEC_MAX_PACKET)
+		return -EMSGSIZE;
+	return c->ops->has_fec(packet, len);
+}
+
 int vx_codec_set(struct vx_codec *c, enum vx_codec_ctl ctl, int value)
 {
 	size_t samples;

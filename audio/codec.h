@@ -219,6 +219,18 @@ int vx_codec_decode_fec(struct vx_codec *c, const uint8_t *next, size_t len, int
 			size_t samples) __attribute__((warn_unused_result));
 
 /**
+ * vx_codec_has_fec() - whether a packet carries FEC for the frame before it
+ * (the LBRR flag vx_codec_decode_fec() reads). A sender uses it to know which
+ * frames a loss would leave without FEC.
+ * @c:      codec (any instance of the packet's codec).
+ * @packet: @len bytes (untrusted).
+ *
+ * Context: real-time safe.
+ * Return: 1, 0 (also always for pcm and zpcm), -EBADMSG or -EMSGSIZE.
+ */
+int vx_codec_has_fec(const struct vx_codec *c, const uint8_t *packet, size_t len);
+
+/**
  * vx_codec_set() - set a control (enum vx_codec_ctl documents units and ranges).
  * @c:     codec.
  * @ctl:   which.

@@ -29,6 +29,9 @@ struct vx_codec_ops {
 	/* Same checks as decode and conceal; NULL: the codec has no FEC. */
 	int (*decode_fec)(struct vx_codec *c, const uint8_t *next, size_t len, int16_t *pcm,
 			  size_t samples);
+	/* 1 if @packet (1..VX_CODEC_MAX_PACKET bytes) carries FEC for the frame
+	 * before it, 0 if not, -EBADMSG; NULL: the codec has no FEC. */
+	int (*has_fec)(const uint8_t *packet, size_t len);
 	/* All controls but FRAME_US, which codec.c handles; NULL: none supported. */
 	int (*set)(struct vx_codec *c, enum vx_codec_ctl ctl, int value);
 	int (*get)(struct vx_codec *c, enum vx_codec_ctl ctl, int *value);

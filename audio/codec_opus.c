@@ -255,6 +255,7 @@ const struct vx_codec_ops vx_codec_opus_ops = {
 	.decode = opus_decode_packet,
 	.conceal = opus_conceal,
 	.decode_fec = opus_decode_fec,
+	.has_fec = has_lbrr,
 	.set = opus_set,
 	.get = opus_get,
 };

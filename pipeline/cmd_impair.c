@@ -283,27 +283,13 @@ static void print_stats(const struct proxy *p, FILE *f, bool json)
 		fprintf(f, "ignored (other senders): %" PRIu64 "\n", p->ignored);
 }
 
-static int make_model(struct vx_impair **out, const struct vx_impair_config *base, uint64_t seed,
-		      const char *trace_path)
+static int make_model(struct vx_impair **out, const struct vx_impair_config *base, uint64_t seed)
 {
-	struct vx_impair_config cfg = *base;
-	struct vx_impair_trace *t = NULL;
-	char err[VX_IMPAIR_ERR_LEN];
-	int ret;
+	char err[VX_IMPAIR_ERR_LEN] = "";
+	int ret = vx_impair_create_seeded(out, base, seed, err, sizeof(err));
 
-	cfg.seed = seed;
-	if (trace_path[0]) {
-		ret = vx_impair_trace_load(&t, trace_path, err, sizeof(err));
-		if (ret < 0) {
-			fprintf(stderr, "vox impair: %s\n", err[0] ? err : strerror(-ret));
-			return ret;
-		}
-		cfg.trace = t;
-	}
-	ret = vx_impair_create(out, &cfg);
-	vx_impair_trace_destroy(t); /* create copied it */
 	if (ret < 0)
-		fprintf(stderr, "vox impair: the model: %s\n", strerror(-ret));
+		fprintf(stderr, "vox impair: %s\n", err[0] ? err : strerror(-ret));
 	return ret;
 }
 
@@ -384,9 +370,9 @@ int vx_cmd_impair(int argc, char **argv)
 	if (!have_seed)
 		seed = cfg.seed;
 
-	if (make_model(&p.model[C2S], &cfg, seed, cfg.trace_path) < 0)
+	if (make_model(&p.model[C2S], &cfg, seed) < 0)
 		goto out;
-	if (both && make_model(&p.model[S2C], &cfg, seed + 1, cfg.trace_path) < 0)
+	if (both && make_model(&p.model[S2C], &cfg, seed + 1) < 0)
 		goto out;
 	ret = vx_udp_open(&p.lu, listen, NULL);
 	if (ret < 0) {

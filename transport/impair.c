@@ -698,6 +698,27 @@ int vx_impair_create(struct vx_impair **out, const struct vx_impair_config *cfg)
 	return 0;
 }
 
+int vx_impair_create_seeded(struct vx_impair **out, const struct vx_impair_config *base,
+			    uint64_t seed, char *err, size_t errlen)
+{
+	struct vx_impair_config cfg = *base;
+	struct vx_impair_trace *t = NULL;
+	int ret;
+
+	cfg.seed = seed;
+	if (cfg.trace_path[0]) {
+		ret = vx_impair_trace_load(&t, cfg.trace_path, err, errlen);
+		if (ret < 0)
+			return ret;
+		cfg.trace = t;
+	}
+	ret = vx_impair_create(out, &cfg);
+	vx_impair_trace_destroy(t); /* create copied it */
+	if (ret < 0)
+		snprintf(err, errlen, "impair: the model: %s", strerror(-ret));
+	return ret;
+}
+
 void vx_impair_destroy(struct vx_impair *m)
 {
 	if (!m)

@@ -195,6 +195,22 @@ void vx_impair_trace_destroy(struct vx_impair_trace *t);
 int vx_impair_create(struct vx_impair **out, const struct vx_impair_config *cfg)
 	__attribute__((warn_unused_result));
 
+/**
+ * vx_impair_create_seeded() - a model from a parsed spec (vx_impair_parse()),
+ * with its own seed and the trace its trace_path names, if any, loaded.
+ * @out:    set to the model on success.
+ * @base:   the configuration; not changed.
+ * @seed:   replaces base->seed (two directions of one path differ by it).
+ * @err:    on failure, what failed: the trace's "name:line: ..." or the model.
+ * @errlen: its size; VX_IMPAIR_ERR_LEN is enough.
+ *
+ * Context: not real-time: allocates, reads the file.
+ * Return: 0, or vx_impair_trace_load()'s or vx_impair_create()'s error.
+ */
+int vx_impair_create_seeded(struct vx_impair **out, const struct vx_impair_config *base,
+			    uint64_t seed, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
 /** vx_impair_destroy() - free a model; NULL is accepted. */
 void vx_impair_destroy(struct vx_impair *m);
 
