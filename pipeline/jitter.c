@@ -25,6 +25,7 @@ struct slot {
 	int64_t seq;   /* the sequence number this slot last held; -1: never */
 	bool present;  /* holds @seq's packet, not yet played */
 	bool played;   /* @seq was played from its packet: a copy is a duplicate */
+	bool redundant; /* the packet came as a redundant copy (RFC 2198) */
 	size_t len;
 	uint8_t *data; /* max_packet bytes in jb->arena */
 };
@@ -61,6 +62,7 @@ struct vx_jitter {
 	bool have_rotate;
 	int64_t min_transit;   /* ns, window minimum (last known when empty) */
 	double vq;             /* q-quantile of the delay variation, ns (last known) */
+	unsigned lookahead;    /* frames added to D for FEC and redundancy */
 	uint64_t target;       /* D, ns */
 
 	unsigned concealed_run; /* consecutive frames concealed (PLC or CNG) */
@@ -244,15 +246,32 @@ static void update_target(struct vx_jitter *jb)
 	}
 	if (d < (double)jb->cfg.min_delay_ns)
 		d = (double)jb->cfg.min_delay_ns;
+	d += (double)jb->lookahead * (double)jb->frame_ns;
 	if (d > (double)jb->cfg.max_delay_ns)
 		d = (double)jb->cfg.max_delay_ns;
 	jb->target = (uint64_t)d;
+}
+
+void vx_jitter_set_lookahead(struct vx_jitter *jb, unsigned frames)
+{
+	jb->lookahead = frames;
 }
 
 uint64_t vx_jitter_target_ns(struct vx_jitter *jb)
 {
 	update_target(jb);
 	return jb->target;
+}
+
+static void store(struct slot *sl, int64_t s, const uint8_t *payload, size_t len,
+		  bool redundant)
+{
+	sl->seq = s;
+	sl->present = true;
+	sl->played = false;
+	sl->redundant = redundant;
+	sl->len = len;
+	memcpy(sl->data, payload, len);
 }
 
 int vx_jitter_insert(struct vx_jitter *jb, uint32_t seq, uint32_t ts, const uint8_t *payload,
@@ -279,7 +298,7 @@ int vx_jitter_insert(struct vx_jitter *jb, uint32_t seq, uint32_t ts, const uint
 		jb->hi_ts = t;
 
 	sl = &jb->slots[(uint64_t)s % jb->cap];
-	if (sl->seq == s && (sl->present || sl->played)) {
+	if (sl->seq == s && ((sl->present && !sl->redundant) || sl->played)) {
 		jb->st.duplicate++;
 		return -EALREADY;
 	}
@@ -304,12 +323,30 @@ int vx_jitter_insert(struct vx_jitter *jb, uint32_t seq, uint32_t ts, const uint
 		jb->st.overflow++;
 		return -ENOBUFS;
 	}
-	sl->seq = s;
-	sl->present = true;
-	sl->played = false;
-	sl->len = len;
-	memcpy(sl->data, payload, len);
+	store(sl, s, payload, len, false);
 	jb->st.received++;
+	return 0;
+}
+
+int vx_jitter_insert_redundant(struct vx_jitter *jb, uint32_t seq, const uint8_t *payload,
+			       size_t len)
+{
+	struct slot *sl;
+	int64_t s;
+
+	if (!len || len > jb->cfg.max_packet)
+		return -EMSGSIZE;
+	if (!jb->have_ref)
+		return -ETIME;
+	s = unwrap32(jb->hi_seq, seq);
+	if (s < jb->cursor)
+		return -ETIME;
+	if (s - jb->cursor >= (int64_t)jb->cap)
+		return -ENOBUFS;
+	sl = &jb->slots[(uint64_t)s % jb->cap];
+	if (sl->seq == s && (sl->present || sl->played))
+		return -EALREADY;
+	store(sl, s, payload, len, true);
 	return 0;
 }
 
@@ -369,8 +406,17 @@ static int play_one(struct vx_jitter *jb, int16_t *pcm, uint32_t *seq_out)
 			/* A shorter frame than ours: the rest is silence. */
 			memset(pcm + (size_t)n * jb->channels, 0,
 			       (jb->frame - (size_t)n) * jb->channels * sizeof(*pcm));
-			jb->st.played++;
 			jb->concealed_run = 0;
+			if (sl->redundant) {
+				/* Its own packet was lost: a loss, recovered whole. */
+				jb->st.lost++;
+				jb->int_lost++;
+				jb->missing_run++;
+				jb->st.fec_recovered++;
+				jb->st.red_recovered++;
+				return VX_JITTER_FEC;
+			}
+			jb->st.played++;
 			end_missing_run(jb);
 			return VX_JITTER_PLAYED;
 		}
@@ -381,6 +427,7 @@ static int play_one(struct vx_jitter *jb, int16_t *pcm, uint32_t *seq_out)
 		sl->seq = s;
 		sl->present = false;
 		sl->played = false;
+		sl->redundant = false;
 	}
 	jb->st.lost++;
 	jb->int_lost++;

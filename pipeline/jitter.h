@@ -19,8 +19,10 @@
  * it came. The fastest recent packet thus has v = 0, and a slow route change
  * or clock drift leaves the window within W T seconds.
  *
- * Target delay. D = clamp(max(quantile_q(v), quantile_q(v_fast)), min_delay,
- * max_delay) with q = 0.95 by default. Frame with timestamp ts is due at
+ * Target delay. D = min(max(quantile_q(v), quantile_q(v_fast), min_delay) +
+ * lookahead x frame, max_delay) with q = 0.95 by default; the lookahead (0 unless
+ * vx_jitter_set_lookahead() says otherwise) waits for the later packets that
+ * carry a lost frame's FEC or redundant copy. Frame with timestamp ts is due at
  * ts / 48 kHz + min(t) + D: a packet with v <= D is in time.
  * - Release: the main window is W = 4 sub-windows rotated every T = 2.5 s of the
  *   caller's clock (inside insert/pop), so a jitter burst is forgotten within
@@ -36,8 +38,9 @@
  * With k = 512 and 20 ms frames each window holds <= 500 values, so both
  * quantiles are exact (the minimum min(t) is the main window's).
  *
- * Playout. Each pop() plays the frame at the cursor and advances it: decode;
- * or, the packet missing, Opus FEC from the next packet (vx_codec_decode_fec());
+ * Playout. Each pop() plays the frame at the cursor and advances it: decode
+ * its packet, or a redundant copy of it (vx_jitter_insert_redundant());
+ * or, both missing, Opus FEC from the next packet (vx_codec_decode_fec());
  * or PLC (vx_codec_conceal()); after more than cng_after consecutive concealed
  * frames, comfort noise (white noise from a seeded PRNG at cng_rms, not silence).
  * The actual delay (now - due time of the cursor frame at D = 0) is kept in
@@ -119,7 +122,8 @@ struct vx_jitter_pop_info {
 struct vx_jitter_stats {
 	uint64_t received;      /* packets inserted and kept */
 	uint64_t played;        /* frames decoded from their own packet */
-	uint64_t fec_recovered; /* missing frames rebuilt by FEC */
+	uint64_t fec_recovered; /* missing frames rebuilt by FEC or redundancy */
+	uint64_t red_recovered; /* of those, decoded from a redundant copy */
 	uint64_t concealed;     /* missing frames filled by PLC or comfort noise */
 	uint64_t cng;           /* of those, comfort noise */
 	uint64_t lost;          /* frames missing at their playout: fec_recovered + concealed */
@@ -170,8 +174,8 @@ void vx_jitter_destroy(struct vx_jitter *jb);
 /**
  * vx_jitter_insert() - one received packet.
  * @jb:      buffer.
- * @seq:     extended sequence number (vx_rtp_source_update()'s, or the bare RTP
- *           one: both are unwrapped here against the playout cursor).
+ * @seq:     sequence number extended to 32 bits (a bare 16-bit RTP one would
+ *           jump back at its wrap); unwrapped here against the highest seen.
  * @ts:      RTP timestamp, 48 kHz units.
  * @payload: codec packet (untrusted; copied).
  * @len:     its bytes, 1..max_packet.
@@ -188,6 +192,28 @@ int vx_jitter_insert(struct vx_jitter *jb, uint32_t seq, uint32_t ts, const uint
 		     size_t len, uint64_t now_ns);
 
 /**
+ * vx_jitter_insert_redundant() - a redundant copy of an earlier frame's packet
+ * (an RFC 2198 block that arrived inside a later packet).
+ * @jb:      buffer.
+ * @seq:     the frame's sequence number (the carrying packet's minus the
+ *           block's distance).
+ * @payload: codec packet (untrusted; copied).
+ * @len:     its bytes, 1..max_packet.
+ *
+ * Kept only where the frame's own packet is not held and not yet played: it then
+ * plays as a lost frame recovered (VX_JITTER_FEC; counted in lost,
+ * fec_recovered and red_recovered) unless its own packet still arrives in time.
+ * The copy says nothing of the network's delay (it came late by design), so it
+ * is not a transit sample, and an unused copy is not counted anywhere.
+ *
+ * Context: real-time safe.
+ * Return: 0 if kept; -ETIME (before the cursor, or no packet yet), -EALREADY
+ * (held or played), -ENOBUFS (too far ahead), -EMSGSIZE.
+ */
+int vx_jitter_insert_redundant(struct vx_jitter *jb, uint32_t seq, const uint8_t *payload,
+			       size_t len);
+
+/**
  * vx_jitter_pop() - the frame to play now.
  * @jb:     buffer.
  * @now_ns: the tick, once per frame period on the caller's clock.
@@ -200,6 +226,17 @@ int vx_jitter_insert(struct vx_jitter *jb, uint32_t seq, uint32_t ts, const uint
  */
 int vx_jitter_pop(struct vx_jitter *jb, uint64_t now_ns, int16_t *pcm,
 		  struct vx_jitter_pop_info *info);
+
+/**
+ * vx_jitter_set_lookahead() - frames to wait beyond the delay variation.
+ * @jb:     buffer.
+ * @frames: how many frames after a frame the packets that can rebuild it come
+ *          (1 for Opus FEC, the depth for RFC 2198 redundancy), 0 for none.
+ *
+ * The delay moves to the new target as any target change does.
+ * Context: real-time safe; the thread that inserts and pops.
+ */
+void vx_jitter_set_lookahead(struct vx_jitter *jb, unsigned frames);
 
 /**
  * vx_jitter_target_ns() - the current target delay D.
