@@ -32,6 +32,8 @@ VX_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recov
 VX_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
+.DEFAULT_GOAL := all
+
 # --- libraries: one per module directory --------------------------------------
 # In grade mode the lab's modules come from the learner's directory instead.
 LAB_DIR := $(if $(LAB),$(wildcard labs/*-$(LAB)))
@@ -92,7 +94,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIBS)
 # These tests count the allocations of their modules' real-time calls (see each
 # test's header comment): the linker routes our objects' calls through wrappers.
 WRAP_ALLOC = -Wl,--wrap=malloc,--wrap=free,--wrap=calloc,--wrap=realloc
-$(addprefix $(BUILD)/tests/,test_wav test_noise test_udp test_impair test_session test_jitter): \
+$(addprefix $(BUILD)/tests/,test_wav test_noise test_udp test_impair test_session test_jitter test_voice): \
 	VX_LDFLAGS += $(WRAP_ALLOC)
 
 # The Noise test-vector runner: jansson for this program only. tests/cli/noise-vectors.sh
