@@ -1,8 +1,9 @@
 #!/bin/sh
-# vox replay (simulated mode) end to end on alsa-utils' speech: PCM through a clean
-# path comes out intact, a run repeats byte for byte, Opus under loss conceals or
-# recovers every lost frame, the JSON keys, and the exit statuses. TAP output; VOX
-# names the binary.
+# vox replay end to end on alsa-utils' speech: PCM through a clean path comes out
+# intact, a run repeats byte for byte, Opus under loss conceals or recovers every
+# lost frame, a trace's losses are exactly the frames lost, FEC and adaptation
+# switch off, the real-time mode through a vox impair child measures latency, the
+# JSON keys, and the exit statuses. TAP output; VOX names the binary.
 set -u
 vox=${VOX:-build/vox}
 . tests/tap.sh
@@ -65,13 +66,60 @@ keys_ok() {
 }
 check "json: one object with every key" 'keys_ok "$tmp/opus.json"'
 
-# (5) Exit statuses.
+# (5) A trace: 72 packets (1.44 s at 20 ms), 4 lost at known places, delays
+# 10-30 ms; the reports back take the trace's lines from the start too.
+{
+	echo "delay_ms"
+	i=0
+	while [ $i -lt 72 ]; do
+		case $i in 5 | 20 | 40 | 41) echo lost ;; *) echo $((10 + i % 3 * 10)) ;; esac
+		i=$((i + 1))
+	done
+} >"$tmp/trace.csv"
+"$vox" replay --json --trace "$tmp/trace.csv" "$speech" "$tmp/trace.wav" >"$tmp/trace.json"
+rc=$?
+show="$tmp/trace.json"
+check "trace: exit 0" '[ $rc -eq 0 ]'
+check "trace: frames.lost is the trace's 4" 'eq "$(json_num lost "$tmp/trace.json")" 4'
+check "trace: received 68" 'eq "$(json_num received "$tmp/trace.json")" 68'
+
+# (6) --fec off: nothing recovered; --adapt off: the knobs stay at --loss.
+"$vox" replay --json --loss 10 --seed 3 --fec off "$speech" "$tmp/nofec.wav" >"$tmp/nofec.json"
+show="$tmp/nofec.json"
+check "fec off: lost > 0, fec_recovered 0" \
+	'[ "$(json_num lost "$tmp/nofec.json")" -gt 0 ] && eq "$(json_num fec_recovered "$tmp/nofec.json")" 0'
+"$vox" replay --json --loss 10 --seed 3 --adapt off "$speech" "$tmp/fixed.json.wav" >"$tmp/fixed.json"
+show="$tmp/fixed.json"
+check "adapt off: expected loss stays 10 %" 'eq "$(json_num loss_perc "$tmp/fixed.json")" 10'
+check "adapt off: every loss recovered or concealed" \
+	'[ "$(json_num lost "$tmp/fixed.json")" -eq $(($(json_num concealed "$tmp/fixed.json") + $(json_num fec_recovered "$tmp/fixed.json"))) ]'
+
+# (7) Real time: threads, loopback sockets, a vox impair child between them.
+"$vox" replay --json --realtime --loss 5 --jitter 10 --seed 2 "$speech" "$tmp/rt.wav" >"$tmp/rt.json"
+rc=$?
+show="$tmp/rt.json"
+p50=$(json_num p50 "$tmp/rt.json")
+p95=$(json_num p95 "$tmp/rt.json")
+max=$(sed -n 's/.*"max": \([-0-9.e+]*\).*/\1/p' "$tmp/rt.json")
+check "realtime: exit 0, mode realtime" '[ $rc -eq 0 ] && grep -q "\"mode\": \"realtime\"" "$tmp/rt.json"'
+check "realtime: all 72 frames sent" 'eq "$(json_num sent "$tmp/rt.json")" 72'
+check "realtime: 0 < latency p50 <= p95 <= max" \
+	'ge "$p50" 0.001 && ge "$p95" "$p50" && ge "$max" "$p95"'
+check "realtime: lost = concealed + fec_recovered" \
+	'[ "$(json_num lost "$tmp/rt.json")" -eq $(($(json_num concealed "$tmp/rt.json") + $(json_num fec_recovered "$tmp/rt.json"))) ]'
+check "realtime: no vox impair left running" '! pgrep -f "vox impair --listen 127.0.0.1:0" >/dev/null'
+
+# (8) Exit statuses.
 check "no arguments: exit 2" 'fails 2 "IN.wav and OUT.wav" "$vox" replay'
 check "unknown codec: exit 2" 'fails 2 "codec" "$vox" replay --codec mp3 "$speech" "$tmp/x.wav"'
 check "loss over 100: exit 2" 'fails 2 "loss" "$vox" replay --loss 150 "$speech" "$tmp/x.wav"'
 check "bad frame: exit 2" 'fails 2 "frame-ms" "$vox" replay --frame-ms 7 "$speech" "$tmp/x.wav"'
 check "burst below 1: exit 2" 'fails 2 "burst" "$vox" replay --burst 0.5 --loss 5 "$speech" "$tmp/x.wav"'
 check "pcm 20 ms: exit 2" 'fails 2 "10 ms" "$vox" replay --codec pcm --frame-ms 20 "$speech" "$tmp/x.wav"'
+check "trace with loss: exit 2" 'fails 2 "trace" "$vox" replay --trace "$tmp/trace.csv" --loss 5 "$speech" "$tmp/x.wav"'
+check "missing trace: exit 1" 'fails 1 "nonexistent" "$vox" replay --trace "$tmp/nonexistent.csv" "$speech" "$tmp/x.wav"'
+check "fec maybe: exit 2" 'fails 2 "fec" "$vox" replay --fec maybe "$speech" "$tmp/x.wav"'
+check "quantile 0: exit 2" 'fails 2 "quantile" "$vox" replay --quantile 0 "$speech" "$tmp/x.wav"'
 check "unreadable IN: exit 1" 'fails 1 "nonexistent" "$vox" replay "$tmp/nonexistent.wav" "$tmp/x.wav"'
 
 done_testing
