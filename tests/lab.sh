@@ -1,7 +1,8 @@
 #!/bin/sh
-# The lab tooling end to end, for every lab in labs/: `make lab-start` makes a
-# workspace that builds, the graders fail on its empty functions, and pass on the
-# reference implementation. TAP output.
+# The lab tooling end to end, for every lab in labs/: its name picks one folder and
+# its handout's commands use that name, `make lab-start` makes a workspace that
+# builds, the graders fail on its empty functions, and pass on the reference
+# implementation. TAP output.
 set -u
 . tests/tap.sh
 
@@ -9,9 +10,15 @@ for mk in labs/*/lab.mk; do
 	# labs/streaming-1-sketches -> sketches (make finds the folder by its suffix)
 	lab=$(basename "$(dirname "$mk")" | sed 's/^[a-z]*-[0-9]*-//')
 	ws=$tmp/$lab
+	# make finds the folder by a wildcard: another lab ending in "-$lab" would
+	# make LAB=$lab include two lab.mk files.
+	check "$lab: LAB=$lab names one folder" '[ "$(ls -d labs/*-"$lab" | wc -l)" -eq 1 ]'
+	check "$lab: the handout's make lab-start and make grade say LAB=$lab" \
+		'grep -q "make lab-start LAB=$lab " "${mk%/lab.mk}/README.md" &&
+		 grep -q "make grade LAB=$lab " "${mk%/lab.mk}/README.md"'
 	make -s --no-print-directory lab-start LAB="$lab" DIR="$ws" >"$tmp/start.log" 2>&1
 	check "$lab: lab-start writes a header beside each .c" \
-		'ls "$ws"/*.c >/dev/null && for c in "$ws"/*.c; do test -f "${c%.c}.h" || exit 1; done'
+		'ls "$ws"/*.c >/dev/null && (for c in "$ws"/*.c; do test -f "${c%.c}.h" || exit 1; done)'
 	check "$lab: lab-start refuses to overwrite a workspace" \
 		'! make -s --no-print-directory lab-start LAB="$lab" DIR="$ws" >/dev/null 2>&1'
 	check "$lab: the empty functions build and fail the graders" \

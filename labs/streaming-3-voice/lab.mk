@@ -1,0 +1,6 @@
+# Streaming lab III: voice over a lossy network. The learner implements the
+# adaptive jitter buffer (transit, windowed-KLL target, playout with FEC, PLC and
+# comfort noise, loss-burst reports); its test, which runs Opus and PCM through it
+# on a virtual clock, grades it.
+LAB_MODULES = pipeline/jitter
+LAB_TESTS   = test_jitter
