@@ -131,6 +131,7 @@ all: $(VOX) $(filter $(BUILD)/%,$(TESTS)) $(TEST_PROGS) $(BENCHES)
 # --- running ----------------------------------------------------------------------
 # Tests that run threads; they run a third time under ThreadSanitizer.
 TSAN_TESTS ?= test_ring test_rt
+TSAN_SCRIPTS ?= tests/cli/replay-rt.sh
 
 deps:
 	@scripts/install-deps.sh
@@ -151,7 +152,7 @@ asan:
 
 tsan:
 	@$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread \
-		TESTS="$(TSAN_TESTS:%=build/tsan/tests/%)" check
+		TESTS="$(TSAN_TESTS:%=build/tsan/tests/%) $(TSAN_SCRIPTS)" check
 
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZERS)

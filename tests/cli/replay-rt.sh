@@ -1,0 +1,37 @@
+#!/bin/sh
+# vox replay --realtime on alsa-utils' speech: sender and receiver threads on
+# loopback sockets with a vox impair child between them; every frame accounted
+# for, latency measured, the child gone afterwards. Runs under ThreadSanitizer too
+# (make tsan). TAP output; VOX names the binary.
+set -u
+vox=${VOX:-build/vox}
+. tests/tap.sh
+
+speech=/usr/share/sounds/alsa/Front_Center.wav
+if [ ! -r "$speech" ]; then
+	echo "1..1"
+	echo "not ok 1 - $speech missing (install alsa-utils)"
+	exit 1
+fi
+
+json_num() { # json_num KEY FILE: the number after "KEY": (first match)
+	sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$2" | head -n 1
+}
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+eq() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a == b) }'; }
+
+"$vox" replay --json --realtime --loss 5 --jitter 10 --seed 2 "$speech" "$tmp/rt.wav" >"$tmp/rt.json"
+rc=$?
+show="$tmp/rt.json"
+p50=$(json_num p50 "$tmp/rt.json")
+p95=$(json_num p95 "$tmp/rt.json")
+max=$(sed -n 's/.*"max": \([-0-9.e+]*\).*/\1/p' "$tmp/rt.json")
+check "realtime: exit 0, mode realtime" '[ $rc -eq 0 ] && grep -q "\"mode\": \"realtime\"" "$tmp/rt.json"'
+check "realtime: all 72 frames sent" 'eq "$(json_num sent "$tmp/rt.json")" 72'
+check "realtime: 0 < latency p50 <= p95 <= max" \
+	'ge "$p50" 0.001 && ge "$p95" "$p50" && ge "$max" "$p95"'
+check "realtime: lost = concealed + fec_recovered" \
+	'[ "$(json_num lost "$tmp/rt.json")" -eq $(($(json_num concealed "$tmp/rt.json") + $(json_num fec_recovered "$tmp/rt.json"))) ]'
+check "realtime: no vox impair left running" '! pgrep -f "vox impair --listen 127.0.0.1:0" >/dev/null'
+
+done_testing
