@@ -32,10 +32,12 @@
  * an unimpaired path at once: the model impairs audio and reports only.
  *
  * Output. Ticks before the first frame is due (IDLE) are not written, so OUT
- * starts with frame 0; the run ends once the jitter buffer has played (or
+ * starts with frame 0; the run ends once the jitter buffer has decoded (or
  * concealed) every frame sent. OUT therefore holds the input rounded up to whole
  * frames, plus any silent frames the buffer inserted to grow its delay, minus
- * any it dropped to shrink it.
+ * any it dropped to shrink it (both only in silence), plus or minus what
+ * time-stretching added or removed in speech, less the audio still held in the
+ * buffer at the end (none unless it was stretching).
  *
  * Protection. The sender starts with no FEC and adapts to the receiver's
  * reports (pipeline/adapt.h); --adapt off instead fixes the knobs for the
@@ -337,6 +339,7 @@ static void play_tick(struct replay *r, uint64_t now, uint64_t t0)
 {
 	struct vx_jitter_pop_info info;
 	int16_t *pcm = r->out + r->nout;
+	uint32_t first;
 
 	(void)vx_jitter_pop(r->jb, now, pcm, &info);
 	if (info.kind == VX_JITTER_IDLE && !r->started)
@@ -344,20 +347,22 @@ static void play_tick(struct replay *r, uint64_t now, uint64_t t0)
 	r->started = true;
 	r->nout += r->fs;
 	r->delays[r->ndelays++] = (double)info.delay_ns / 1e6;
-	if (info.kind == VX_JITTER_IDLE || info.kind == VX_JITTER_INSERTED)
+	r->played += info.advanced;
+	if (!r->latency || !info.advanced)
 		return;
-	r->played += info.dropped ? 2 : 1;
-	if (!r->latency)
-		return;
-	/* The frame's index in the input, from its sequence number: the sender
-	 * handed frame i to the encoder at t0 + i x frame. */
+	/* The first frame decoded now (after a dropped silent one) starts after
+	 * the held audio. Its index in the input comes from its sequence number:
+	 * the sender handed frame i to the encoder at t0 + i x frame. */
+	first = info.seq + 1 - info.advanced + info.dropped;
 	if (!r->have_last)
-		r->last_idx = (uint16_t)(info.seq - r->seq0);
+		r->last_idx = (uint16_t)(first - r->seq0);
 	else
-		r->last_idx += (size_t)(int32_t)(info.seq - r->last_seq);
-	r->last_seq = info.seq;
+		r->last_idx += (size_t)(int32_t)(first - r->last_seq);
+	r->last_seq = first;
 	r->have_last = true;
-	r->latency[r->nlatency++] = (double)(now - (t0 + r->last_idx * r->frame_ns)) / 1e6;
+	r->latency[r->nlatency++] =
+		(double)(now + info.held * 1000000000ull / VX_CODEC_RATE -
+			 (t0 + r->last_idx * r->frame_ns)) / 1e6;
 }
 
 /* Simulated mode: both ends and both directions of the network in one loop. */

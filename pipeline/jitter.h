@@ -38,30 +38,66 @@
  * With k = 512 and 20 ms frames each window holds <= 500 values, so both
  * quantiles are exact (the minimum min(t) is the main window's).
  *
- * Playout. Each pop() plays the frame at the cursor and advances it: decode
- * its packet, or a redundant copy of it (vx_jitter_insert_redundant());
- * or, both missing, Opus FEC from the next packet (vx_codec_decode_fec());
- * or PLC (vx_codec_conceal()); after more than cng_after consecutive concealed
- * frames, comfort noise (white noise from a seeded PRNG at cng_rms, not silence).
- * The actual delay (now - due time of the cursor frame at D = 0) is kept in
- * [D, D + one frame): to grow it pop() repeats a frame without advancing, to
- * shrink it pop() decodes the cursor frame, throws it away and plays the next.
- * Both happen only when the frame concerned is silent by a simple energy VAD
- * (RMS below vad_rms), so no speech is ever dropped or repeated; in a long
- * talkspurt the delay waits for the next pause. Time-stretching (libsonic) is
- * not used: sonicWriteShortToStream() grows its buffers with realloc while
- * streaming, which the real-time path must not do.
+ * Playout. Each pop() plays one frame. Frames are decoded in sequence at the
+ * cursor: decode its packet, or a redundant copy of it
+ * (vx_jitter_insert_redundant()); or, both missing, Opus FEC from the next
+ * packet (vx_codec_decode_fec()); or PLC (vx_codec_conceal()); after more than
+ * cng_after consecutive concealed frames, comfort noise (white noise from a
+ * seeded PRNG at cng_rms, not silence). Decoded audio goes through an output
+ * FIFO, directly or through a time-stretcher, and pop() plays the FIFO's first
+ * frame: a tick decodes one frame, or, while stretching, none or several. Each
+ * sequence number is decoded once, in order (or dropped in silence, below).
+ *
+ * Delays. The decode delay d (now - due time of the cursor frame at D = 0) is
+ * what protects against jitter: a packet with v <= d is in time. The actual
+ * delay adds the audio decoded but not played yet, which plays ahead of the
+ * cursor frame (FIFO and time-stretcher): it is d + held audio, and without
+ * stretching just d, since then the frame decoded is the frame played. Ticks
+ * come a frame apart, so d moves in whole frames; the buffer keeps it in the
+ * band [D, D + one frame) (in speech, within the margins below), and the held
+ * audio under a frame.
+ * - In silence (a frame's RMS below vad_rms, a simple energy VAD), exactly and
+ *   for free, by whole frames: to grow, pop() plays the previous (silent)
+ *   frame again without advancing; to shrink, it decodes the cursor frame,
+ *   throws it away and plays the next one; and audio that stretching left in
+ *   the FIFO, if silent, is dropped, so that output and frames align again.
+ * - In speech, by time-stretching with libsonic (Debian's libsonic 0.2.0: PICOLA,
+ *   whole pitch periods inserted or deleted with an overlap-add; pitch, rate
+ *   and volume stay 1). While the delay would settle more than an eighth of a
+ *   frame below the band, speech plays slower (VX_JITTER_STRETCH_SLOW) until a
+ *   quarter frame into it; from two frames above the band, faster
+ *   (VX_JITTER_STRETCH_FAST) until half a frame into it (pipeline/jitter.c,
+ *   steer(), explains the margins: noise in D, and the estimate of what
+ *   libsonic holds). Every frame is still decoded once, only its duration
+ *   changes; silent frames are not stretched (silence does it better).
+ *   libsonic needs 2 x its longest pitch period of input (2 x 48000 / 65 = 1476
+ *   samples, 31 ms) beyond what it outputs, so while it runs, frames are
+ *   decoded that much earlier, and the decode delay (the protection) is that
+ *   much short of the actual delay. Stretching never decodes ahead a frame
+ *   whose packet has not arrived while its decode delay is short of D: it
+ *   stops instead. Stopping runs libsonic at speed 1, which hands out all it
+ *   holds unchanged; the FIFO then keeps less than a frame ahead of the frame
+ *   grid (vx_jitter_pop_info.held) until the next silence drops it.
  *
  * Limits: one packet carries one frame of the codec's frame size, and the RTP
  * timestamp advances by that many samples per sequence number (no DTX gaps:
  * the due time of a missing frame is extrapolated from the sequence number).
  *
  * Memory: vx_jitter_create() allocates the slot array (one slot per sequence
- * number, 2 x max_delay / frame + 8 slots of max_packet bytes), the KLL window
- * and the Misra-Gries summary; insert, pop and report never allocate, lock or
- * make a syscall. Insert and pop are not thread-safe against each other: the
- * receive and playout stages share a buffer through their own SPSC ring, or
- * one thread does both, as the simulated pipeline does.
+ * number, 2 x max_delay / frame + 8 slots of max_packet bytes), the KLL window,
+ * the Misra-Gries summary, the output FIFO (3 frames + 2 x 1476 samples per
+ * channel) and the libsonic stream. libsonic grows its input and output buffers
+ * with realloc() when a write would overflow them. Used as here, a write of n
+ * samples leaves it holding fewer than 1476 + n of input and adds at most twice
+ * that to its output, which pop() empties after every write of at most a frame.
+ * So create() grows both buffers once, past 2 x (1476 + frame) samples, by
+ * writing that much silence at speed 1 and reading it back, which leaves the
+ * stream as new but for its buffers (pipeline/jitter.c, make_sonic()). Then
+ * insert, pop and report never allocate, lock or make a syscall;
+ * tests/test_jitter.c links libsonic statically to count its calls too.
+ * Insert and pop are not thread-safe against each other: the receive and
+ * playout stages share a buffer through their own SPSC ring, or one thread does
+ * both, as the simulated pipeline does.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -81,6 +117,17 @@
 #define VX_JITTER_CNG_RMS         30   /* S16 units: about -61 dBFS */
 #define VX_JITTER_MG_K            16   /* counters for burst lengths */
 #define VX_JITTER_REPORT_BURSTS   8    /* burst lengths in one report */
+
+/*
+ * Time-stretching speeds (libsonic's: output duration = input / speed). Speech
+ * rate varies by tens of percent between phrases and talkers, and time-scale
+ * changes of 10-25 % generally go unnoticed. Growing takes the fast end (25 %
+ * longer): until the delay has grown, packets come late and are concealed,
+ * which is heard. Shrinking only saves latency and takes the gentle end (10 %
+ * shorter). So 40 ms of delay take 160 ms of speech to grow, 440 ms to shrink.
+ */
+#define VX_JITTER_STRETCH_SLOW    0.8f /* growing the delay */
+#define VX_JITTER_STRETCH_FAST    1.1f /* shrinking it */
 
 struct vx_jitter_config {
 	struct vx_codec *codec;  /* decoder used by pop(); the caller owns it */
@@ -106,15 +153,29 @@ enum vx_jitter_kind {
 	VX_JITTER_PLC,      /* concealed by the codec */
 	VX_JITTER_CNG,      /* comfort noise in a long gap */
 	VX_JITTER_INSERTED, /* the previous (silent) frame again: the delay grows */
+	VX_JITTER_HELD,     /* no frame decoded: audio held from earlier ones plays
+			     * (stretching made it longer: the delay grows) */
 };
 
 struct vx_jitter_pop_info {
-	enum vx_jitter_kind kind;
-	uint32_t seq;         /* extended sequence number of the frame played (the
-			       * next one to play for IDLE and INSERTED) */
-	bool dropped;         /* a silent frame (seq - 1) was skipped: the delay shrank */
+	enum vx_jitter_kind kind; /* of the last frame decoded, when several were */
+	uint32_t seq;         /* extended sequence number of the last frame decoded
+			       * (the next one to play for IDLE, INSERTED and HELD) */
+	unsigned advanced;    /* frames decoded (or dropped) by this tick: 0 for IDLE,
+			       * INSERTED and HELD, 1, or more (a silent frame
+			       * dropped, or the time-stretcher taking input) */
+	bool dropped;         /* the first frame decoded (seq + 1 - advanced) was
+			       * silent and skipped: the delay shrank */
+	bool stretched;       /* the time-stretcher ran (speed != 1) in this tick,
+			       * or holds audio after it */
 	bool silent;          /* the output's RMS is below vad_rms */
-	int64_t delay_ns;     /* now - due time at D = 0 (of seq): the actual delay */
+	uint32_t held;        /* samples per channel decoded in earlier ticks that
+			       * play ahead of the frames decoded now (FIFO and
+			       * time-stretcher): 0 when the output starts with the
+			       * first frame decoded now */
+	int64_t delay_ns;     /* the actual delay (see "Delays"): when the next
+			       * frame decoded will play, after the audio held now,
+			       * less its due time at D = 0 */
 	uint64_t target_ns;   /* D at this tick */
 };
 
@@ -132,6 +193,11 @@ struct vx_jitter_stats {
 	uint64_t overflow;      /* packets too far ahead for the slot array: dropped */
 	uint64_t inserted;      /* frames repeated to grow the delay */
 	uint64_t dropped;       /* silent frames skipped to shrink the delay */
+	uint64_t stretched;     /* frames through the time-stretcher at speed != 1 */
+	uint64_t stretch_added;   /* samples per channel it added (slowing down) */
+	uint64_t stretch_removed; /* samples per channel it removed (speeding up) */
+	uint64_t trimmed;       /* silent samples per channel dropped to align the
+				 * output with the frames again after stretching */
 };
 
 /* For the receiver report (encoding comes later). */
@@ -220,9 +286,13 @@ int vx_jitter_insert_redundant(struct vx_jitter *jb, uint32_t seq, const uint8_t
  * @pcm:    output: frame samples x channels interleaved S16.
  * @info:   if not NULL, what was played.
  *
+ * Decodes as many frames as the output FIFO needs for one frame: one, or,
+ * while time-stretching, none or several (at most 4 + 1476 / frame, rounded
+ * up: 6 at 20 ms).
+ *
  * Context: real-time safe (Opus needs its usual ~80 KB of stack).
  * Return: the kind of frame (enum vx_jitter_kind), or -EIO if the decoder
- * failed on every path (the frame is then silence).
+ * failed on every path for a frame of this tick (that frame is then silence).
  */
 int vx_jitter_pop(struct vx_jitter *jb, uint64_t now_ns, int16_t *pcm,
 		  struct vx_jitter_pop_info *info);

@@ -7,7 +7,7 @@ PACKAGES="
 	make gcc clang libclang-rt-14-dev pkg-config
 	libxxhash-dev libcmocka-dev libopus-dev libspeexdsp-dev libzstd-dev
 	libsodium-dev libasound2-dev libck-dev libjack-jackd2-dev libjansson-dev
-	libfftw3-dev
+	libfftw3-dev libsonic-dev
 	gnuplot-nox time
 	alsa-utils espeak-ng sox opus-tools flac
 	pulseaudio pulseaudio-utils libasound2-plugins

@@ -6,9 +6,12 @@
  * case's jitter), may be lost or duplicated, and is inserted when the virtual
  * clock passes its arrival; the playout ticks every 20 ms, 7 ms out of phase
  * with the sender. PCM checks content bit for bit; Opus exercises FEC and PLC.
+ * Continuous speech without a pause (a synthetic voiced signal) makes the
+ * buffer change its delay by time-stretching instead.
  * Everything is seeded: same run, same figures.
- * Linked with --wrap=malloc,... (see the Makefile) to check that insert and pop
- * allocate nothing once created.
+ * Linked with --wrap=malloc,... and libsonic's static archive (see the
+ * Makefile) to check that insert and pop allocate nothing once created, the
+ * time-stretcher included.
  */
 #include <errno.h>
 #include <math.h>
@@ -29,6 +32,8 @@
 #include "pipeline/jitter.h"
 
 #include "tests/wrap_alloc.h"
+
+#include <sonic.h>
 
 #define SPEECH     "/usr/share/sounds/alsa/Front_Center.wav"
 #define FRAME      960                 /* 20 ms at 48 kHz */
@@ -71,6 +76,54 @@ static double rms(const int16_t *x)
 	for (size_t i = 0; i < FRAME; i++)
 		e += (double)x[i] * x[i];
 	return sqrt(e / FRAME);
+}
+
+/*
+ * Continuous voiced speech, without a pause: a pulse train at a gliding pitch
+ * (95 to 170 Hz, a talker's intonation plus vibrato) through two formant
+ * resonators (90 Hz wide) gliding between vowels, under a syllable-rate
+ * envelope (3.3 Hz) that never falls below 0.3. Every frame is well above
+ * the VAD level, so the buffer can change its delay only by stretching; and
+ * the pitch is what PICOLA looks for.
+ */
+static int16_t *make_voiced(size_t frames)
+{
+	size_t n = frames * FRAME;
+	double *y = malloc(n * sizeof(*y)), s1[2] = { 0 }, s2[2] = { 0 }, phase = 0, peak = 0;
+	const double r = exp(-M_PI * 90 / 48000);
+	int16_t *x = malloc(n * sizeof(*x));
+
+	assert_true(y && x);
+	for (size_t i = 0; i < n; i++) {
+		double t = (double)i / 48000, v = 0;
+		double f0 = 130 + 30 * sin(2 * M_PI * 0.37 * t) + 5 * sin(2 * M_PI * 4.1 * t);
+		double fc[2] = { 550 + 250 * sin(2 * M_PI * 0.71 * t),
+				 1500 + 600 * sin(2 * M_PI * 0.53 * t + 1) };
+		double pulse = 0;
+
+		phase += f0 / 48000;
+		if (phase >= 1) {
+			phase -= 1;
+			pulse = 1;
+		}
+		for (int k = 0; k < 2; k++) {
+			double o = pulse + 2 * r * cos(2 * M_PI * fc[k] / 48000) * s1[k] -
+				   r * r * s2[k];
+
+			s2[k] = s1[k];
+			s1[k] = o;
+			v += k ? 0.5 * o : o;
+		}
+		y[i] = v * (0.65 + 0.35 * sin(2 * M_PI * 3.3 * t));
+		if (fabs(y[i]) > peak)
+			peak = fabs(y[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		x[i] = (int16_t)lround(y[i] * 12000 / peak);
+	free(y);
+	for (size_t f = 0; f < frames; f++)
+		assert_true(rms(x + f * FRAME) > 2 * VX_JITTER_VAD_RMS);
+	return x;
 }
 
 /* ---- the simulated network and receiver -------------------------------------- */
@@ -123,6 +176,18 @@ static void sim_init(struct sim *s, const char *codec, size_t frames)
 	assert_true(s->delay && s->lost && s->dup);
 	for (size_t i = 0; i < frames; i++)
 		s->delay[i] = BASE_NS;
+}
+
+/* Voiced speech throughout; uniform jitter of @lo ms, @hi ms from 10 s to 20 s. */
+static void sim_init_voiced(struct sim *s, size_t frames, double lo, double hi, uint64_t seed)
+{
+	uint64_t rng = seed;
+
+	sim_init(s, "pcm", frames);
+	free(s->in);
+	s->in = make_voiced(frames);
+	for (size_t i = 0; i < frames; i++)
+		s->delay[i] += (int64_t)(vx_rand_unit(&rng) * (i >= 500 && i < 1000 ? hi : lo) * 1e6);
 }
 
 static void sim_free(struct sim *s)
@@ -206,8 +271,7 @@ static void sim_run(struct sim *s)
 		}
 		assert_true(vx_jitter_pop(jb, now, s->out + k * FRAME, &s->info[k]) >= 0);
 		/* Stop at the last frame sent: after it everything would be "lost". */
-		if (s->info[k].kind != VX_JITTER_IDLE && s->info[k].kind != VX_JITTER_INSERTED &&
-		    frame_of(&s->info[k]) >= s->frames - 1) {
+		if (s->info[k].advanced && frame_of(&s->info[k]) >= s->frames - 1) {
 			s->ticks = k + 1;
 			break;
 		}
@@ -223,50 +287,67 @@ static void sim_run(struct sim *s)
 }
 
 
-/* PCM: every frame decoded from its packet is that input frame, bit for bit. */
+/* PCM: every frame decoded from its packet and not time-stretched is that input
+ * frame, bit for bit; after stretching, @held samples of earlier audio may play
+ * ahead of it, so the output's tail is the frame's head. Counted only where the
+ * stretcher was idle since the tick before (then @held is exact). */
 static size_t check_played_exact(const struct sim *s)
 {
 	size_t played = 0;
 
 	for (size_t k = 0; k < s->ticks; k++) {
-		if (s->info[k].kind != VX_JITTER_PLAYED)
+		const struct vx_jitter_pop_info *in = &s->info[k];
+		size_t h = in->held;
+
+		if (in->kind != VX_JITTER_PLAYED || in->stretched ||
+		    (k > 0 && s->info[k - 1].stretched) || h >= FRAME)
 			continue;
-		assert_true(frame_of(&s->info[k]) < s->frames);
-		assert_memory_equal(s->out + k * FRAME, s->in + frame_of(&s->info[k]) * FRAME,
-				    FRAME * sizeof(int16_t));
+		assert_true(frame_of(in) < s->frames);
+		assert_memory_equal(s->out + k * FRAME + h, s->in + frame_of(in) * FRAME,
+				    (FRAME - h) * sizeof(int16_t));
 		played++;
 	}
 	return played;
 }
 
-/* Delay changes touch silent frames only: a frame skipped was silent input,
- * a frame repeated was a silent output; the cursor moves by one otherwise. */
+/* Every sequence number is decoded once, in order: the cursor moves by @advanced
+ * frames a tick. Delay changes by whole frames touch silent frames only: a
+ * frame skipped was silent input, a frame repeated was a silent output. */
 static void check_changes_silent(const struct sim *s, size_t *ins, size_t *drops)
 {
-	*ins = *drops = 0;
-	for (size_t k = 1; k < s->ticks; k++) {
-		const struct vx_jitter_pop_info *in = &s->info[k], *prev = &s->info[k - 1];
+	uint32_t next = 0;
+	bool started = false;
 
-		if (prev->kind == VX_JITTER_IDLE)
+	*ins = *drops = 0;
+	for (size_t k = 0; k < s->ticks; k++) {
+		const struct vx_jitter_pop_info *in = &s->info[k];
+
+		if (in->kind == VX_JITTER_IDLE)
 			continue;
+		if (!started) {
+			next = in->seq + 1 - in->advanced;
+			started = true;
+		}
 		if (in->kind == VX_JITTER_INSERTED) {
-			assert_true(prev->silent);
+			assert_true(k > 0 && s->info[k - 1].silent);
 			assert_true(rms(s->out + (k - 1) * FRAME) < VX_JITTER_VAD_RMS);
 			assert_memory_equal(s->out + k * FRAME, s->out + (k - 1) * FRAME,
 					    FRAME * sizeof(int16_t));
 			(*ins)++;
-			continue;
 		}
 		if (in->dropped) {
-			size_t f = frame_of(in) - 1;
+			size_t f = (size_t)(uint32_t)(next - SEQ0);
 
 			assert_true(f >= s->frames || s->lost[f] ||
 				    rms(s->in + f * FRAME) < VX_JITTER_VAD_RMS);
 			(*drops)++;
 		}
-		assert_int_equal(in->seq - (prev->kind == VX_JITTER_INSERTED ? 0 : 1) -
-					 (in->dropped ? 1 : 0),
-				 prev->seq);
+		if (!in->advanced) {
+			assert_int_equal(in->seq, next);
+			continue;
+		}
+		assert_int_equal(in->seq, next + in->advanced - 1);
+		next = in->seq + 1;
 	}
 }
 
@@ -288,10 +369,13 @@ static void delay_figures(const struct sim *s, const char *what)
 			d[j - 1] = t;
 		}
 	print_message("%s: jitter-buffer delay mean %.1f ms, p95 %.1f ms over %zu frames; "
-		      "late %llu, lost %llu, inserted %llu, dropped %llu\n",
+		      "late %llu, lost %llu, inserted %llu, dropped %llu; stretched %llu "
+		      "(+%.1f ms, -%.1f ms), trimmed %.2f ms\n",
 		      what, sum / (double)n, d[(size_t)ceil(0.95 * (double)n) - 1], n,
 		      (unsigned long long)s->st.late, (unsigned long long)s->st.lost,
-		      (unsigned long long)s->st.inserted, (unsigned long long)s->st.dropped);
+		      (unsigned long long)s->st.inserted, (unsigned long long)s->st.dropped,
+		      (unsigned long long)s->st.stretched, (double)s->st.stretch_added / 48.0,
+		      (double)s->st.stretch_removed / 48.0, (double)s->st.trimmed / 48.0);
 	free(d);
 }
 
@@ -538,13 +622,12 @@ static void test_jitter_report_counts_burst_lengths_and_fraction(void **state)
 	assert_int_equal(s.rep.burst[2].length, 3);
 	assert_int_equal(s.rep.burst[2].count, 1);
 	assert_int_equal(s.rep.burst_max_error, 0);
-	/* Frames due: every tick but the idle ones. */
+	/* Frames due: every one the cursor moved past. */
 	{
 		size_t due = 0;
 
 		for (size_t k = 0; k < s.ticks; k++)
-			due += s.info[k].kind != VX_JITTER_IDLE &&
-			       s.info[k].kind != VX_JITTER_INSERTED;
+			due += s.info[k].advanced;
 		assert_true(fabs(s.rep.fraction_lost - 10.0 / (double)due) < 1e-12);
 	}
 	sim_free(&s);
@@ -566,6 +649,191 @@ static void test_jitter_insert_and_pop_do_not_allocate(void **state)
 	}
 	sim_run(&s);
 	assert_true(s.st.played > 400 && s.st.fec_recovered > 0 && s.st.duplicate > 0);
+	assert_int_equal(s.allocs, 0);
+	sim_free(&s);
+}
+
+/* ---- time-stretching in speech ------------------------------------------------ */
+
+/* Seconds from @from until the actual delay first satisfies @pred(delay, target). */
+static double time_until(const struct sim *s, double from, bool (*pred)(double, double))
+{
+	for (size_t k = 0; k < s->ticks; k++) {
+		double t = (double)(PHASE_NS + k * FRAME_NS) / 1e9;
+
+		if (t >= from && s->info[k].kind != VX_JITTER_IDLE &&
+		    pred((double)s->info[k].delay_ns / 1e6, (double)s->info[k].target_ns / 1e6))
+			return t - from;
+	}
+	return -1;
+}
+
+static bool grown(double delay, double target)
+{
+	(void)target;
+	return delay >= 0.9 * 57.0; /* 90 % of the p95 of uniform 0..60 ms */
+}
+
+static bool target_grown(double delay, double target)
+{
+	(void)delay;
+	return target >= 0.9 * 57.0;
+}
+
+static bool shrunk(double delay, double target)
+{
+	return delay < target + 2 * 20.0 && target <= 20.0 + 1e-9;
+}
+
+static bool target_down(double delay, double target)
+{
+	(void)delay;
+	return target <= 20.0 + 1e-9;
+}
+
+static void test_jitter_step_up_in_speech_grows_by_stretching_within_1s(void **state)
+{
+	struct sim s;
+	size_t ins, drops;
+	double at;
+
+	(void)state;
+	sim_init_voiced(&s, 1000, 5, 60, 2); /* 20 s: 5 ms, 60 ms from 10 s */
+	sim_run(&s);
+	at = time_until(&s, 10, grown);
+	print_message("voiced, jitter step 5 -> 60 ms: target at 90%% of p95 after %.2f s, "
+		      "delay after %.2f s, by %llu frames stretched (+%.1f ms)\n",
+		      time_until(&s, 10, target_grown), at, (unsigned long long)s.st.stretched,
+		      (double)s.st.stretch_added / 48.0);
+	delay_figures(&s, "voiced step 5/60 ms");
+	assert_true(at >= 0 && at <= 1.0);
+	assert_true(s.st.stretched > 0 && s.st.stretch_added > 0);
+	/* No silence: not a frame repeated or dropped, and every one decoded once. */
+	check_changes_silent(&s, &ins, &drops);
+	assert_int_equal(s.st.inserted + s.st.dropped + ins + drops, 0);
+	/* The rest plays through bit for bit, if behind by what stretching left. */
+	assert_true(check_played_exact(&s) > s.frames * 9 / 10);
+	sim_free(&s);
+}
+
+static void test_jitter_step_down_in_speech_shrinks_by_stretching_within_10s(void **state)
+{
+	struct sim s;
+	size_t ins, drops;
+	double at, target_at;
+
+	(void)state;
+	sim_init_voiced(&s, 1600, 5, 100, 5); /* 32 s: 5 ms, 100 ms from 10 s, 5 ms from 20 s */
+	sim_run(&s);
+	target_at = time_until(&s, 20, target_down);
+	at = time_until(&s, 20, shrunk);
+	print_message("voiced, jitter step 100 -> 5 ms: target at one frame after %.2f s, "
+		      "delay within two frames of it after %.2f s, by %llu frames stretched "
+		      "(-%.1f ms)\n", target_at, at, (unsigned long long)s.st.stretched,
+		      (double)s.st.stretch_removed / 48.0);
+	delay_figures(&s, "voiced step 5/100/5 ms");
+	assert_true(at >= 0 && at <= 10.0);
+	assert_true(s.st.stretch_removed > 0);
+	/* Every frame decoded once; from the step down on, none repeated or
+	 * dropped. (Growing at 10 s, packets came late in runs, and PCM conceals
+	 * all but the first of a run with silence, which the buffer may repeat.) */
+	check_changes_silent(&s, &ins, &drops);
+	for (size_t k = 0; k < s.ticks; k++)
+		if ((double)(PHASE_NS + k * FRAME_NS) / 1e9 >= 20)
+			assert_true(s.info[k].kind != VX_JITTER_INSERTED && !s.info[k].dropped);
+	assert_true(check_played_exact(&s) > s.frames * 9 / 10);
+	sim_free(&s);
+}
+
+/*
+ * While stretching, every sequence number plays exactly once and in order
+ * (check_changes_silent()), and the audio has no seams: no sample step in the
+ * output is larger than the input ever makes (the pulses), with a margin. A
+ * concealed frame does make seams (PCM's reflection fades out), so ticks that
+ * may play one are not checked: frames decoded in the four ticks before.
+ */
+static void test_jitter_stretching_plays_every_frame_once_without_seams(void **state)
+{
+	struct sim s;
+	size_t ins, drops, checked = 0, checked_stretched = 0, conceal_tick = 0;
+	int max_in = 0, max_out = 0;
+	uint32_t next;
+
+	(void)state;
+	sim_init_voiced(&s, 1600, 5, 100, 6);
+	sim_run(&s);
+	check_changes_silent(&s, &ins, &drops);
+	assert_int_equal(drops, 0);
+	assert_true(s.st.stretch_added > 0 && s.st.stretch_removed > 0);
+	for (size_t i = 1; i < s.frames * FRAME; i++) {
+		int d = abs(s.in[i] - s.in[i - 1]);
+
+		max_in = d > max_in ? d : max_in;
+	}
+	next = SEQ0;
+	for (size_t k = 0; k < s.ticks; k++) {
+		const struct vx_jitter_pop_info *in = &s.info[k];
+		uint64_t now = T0_NS + PHASE_NS + k * FRAME_NS;
+
+		if (in->kind == VX_JITTER_IDLE)
+			continue;
+		/* The frames this tick decoded: concealed if not there by now. */
+		for (uint32_t q = next; in->advanced && q != in->seq + 1; q++) {
+			size_t f = (size_t)(uint32_t)(q - SEQ0);
+
+			if (f < s.frames &&
+			    (s.lost[f] || T0_NS + f * FRAME_NS + (uint64_t)s.delay[f] > now))
+				conceal_tick = k + 1;
+		}
+		if (in->advanced)
+			next = in->seq + 1;
+		if (k == 0 || s.info[k - 1].kind == VX_JITTER_IDLE ||
+		    (conceal_tick && k < conceal_tick + 4))
+			continue;
+		for (size_t i = 0; i < FRAME; i++) {
+			int d = abs(s.out[k * FRAME + i] - s.out[k * FRAME + i - 1]);
+
+			max_out = d > max_out ? d : max_out;
+		}
+		checked++;
+		checked_stretched += in->stretched;
+	}
+	print_message("seams: largest output step %d (input %d) over %zu ticks, %zu of them "
+		      "stretched; %llu frames concealed\n", max_out, max_in, checked,
+		      checked_stretched, (unsigned long long)s.st.concealed);
+	assert_true(checked > s.ticks * 3 / 4 && checked_stretched > 20);
+	assert_true(max_out <= max_in * 5 / 4);
+	sim_free(&s);
+}
+
+/*
+ * The time-stretcher allocates nothing after create, stretching both ways. The
+ * positive control first: test_jitter links libsonic's archive, so the wrap
+ * sees its calls too. A stream takes five callocs (itself, input, output,
+ * pitch and down-sampling buffers); a write bigger than its 1476-sample
+ * buffers reallocs the input and then the output buffer (libsonic 0.2.0: a
+ * different count means the sizing in make_sonic() needs a new look).
+ */
+static void test_jitter_stretching_does_not_allocate(void **state)
+{
+	static short big[4000];
+	sonicStream st;
+	struct sim s;
+
+	(void)state;
+	allocs = 0;
+	allocs_armed = true;
+	st = sonicCreateStream(48000, 1);
+	assert_non_null(st);
+	assert_int_equal(sonicWriteShortToStream(st, big, 4000), 1);
+	allocs_armed = false;
+	assert_int_equal(allocs, 5 + 2);
+	sonicDestroyStream(st);
+
+	sim_init_voiced(&s, 1600, 5, 100, 7);
+	s.count_allocs = true;
+	sim_run(&s);
+	assert_true(s.st.stretched > 20 && s.st.stretch_added > 0 && s.st.stretch_removed > 0);
 	assert_int_equal(s.allocs, 0);
 	sim_free(&s);
 }
@@ -632,6 +900,10 @@ int main(void)
 		cmocka_unit_test(test_jitter_long_gap_fades_to_comfort_noise_then_recovers),
 		cmocka_unit_test(test_jitter_report_counts_burst_lengths_and_fraction),
 		cmocka_unit_test(test_jitter_insert_and_pop_do_not_allocate),
+		cmocka_unit_test(test_jitter_step_up_in_speech_grows_by_stretching_within_1s),
+		cmocka_unit_test(test_jitter_step_down_in_speech_shrinks_by_stretching_within_10s),
+		cmocka_unit_test(test_jitter_stretching_plays_every_frame_once_without_seams),
+		cmocka_unit_test(test_jitter_stretching_does_not_allocate),
 		cmocka_unit_test(test_jitter_create_rejects_bad_config),
 		cmocka_unit_test(test_jitter_insert_rejects_bad_sizes),
 	};
