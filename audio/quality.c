@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * STOI and log-spectral distance after cross-correlation alignment; the contract
- * and the choices are in quality.h. The STOI code mirrors stoi.m / pystoi's
- * stoi.py line for line, so each step can be checked against them; their names
- * (x clean, y degraded, OBM, N, BETA, DYN_RANGE) are kept.
+ * STOI and log-spectral distance after global, then piecewise, cross-correlation
+ * alignment; the contract and the choices are in quality.h. The STOI code mirrors
+ * stoi.m / pystoi's stoi.py line for line, so each step can be checked against
+ * them; their names (x clean, y degraded, OBM, N, BETA, DYN_RANGE) are kept.
  */
+#include <assert.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -34,6 +35,11 @@
 #define LSD_HOP    (LSD_FRAME / 2)
 #define LSD_BINS   (LSD_FRAME / 2 + 1)
 
+#define MS         (VX_QUALITY_RATE / 1000) /* samples per millisecond */
+#define PIECE      ((size_t)VX_QUALITY_PIECE_MS * MS)
+#define WINDOW     ((size_t)VX_QUALITY_WINDOW_MS * MS)
+#define LAG_TOL    ((int64_t)VX_QUALITY_LAG_TOL_MS * MS)
+
 struct vx_quality_ctx {
 	/* STOI's STFT: 512-point real transform of a windowed, zero-padded frame. */
 	double *st_in;
@@ -48,6 +54,7 @@ struct vx_quality_ctx {
 	fftw_plan lsd_plan;
 	double lsd_win[LSD_FRAME];
 	double lsd_win_energy; /* sum of w^2, to normalise the periodogram */
+	enum vx_quality_align align;
 };
 
 /* MATLAB's hanning(n): the (n + 2)-point Hann window without its zero ends. */
@@ -122,6 +129,11 @@ void vx_quality_ctx_destroy(struct vx_quality_ctx *q)
 	fftw_free(q->lsd_in);
 	fftw_free(q->lsd_out);
 	free(q);
+}
+
+void vx_quality_ctx_set_align(struct vx_quality_ctx *q, enum vx_quality_align align)
+{
+	q->align = align;
 }
 
 /* ---- alignment ------------------------------------------------------------------ */
@@ -207,6 +219,243 @@ out:
 	fftw_free(fa);
 	fftw_free(fb);
 	return ret;
+}
+
+/* A stretch of DEG, from sample start to the next stretch's, played at one lag:
+ * deg[i] lines up with ref[i - lag]. */
+struct stretch {
+	size_t start;
+	int64_t lag;
+};
+
+static double ref_at(const int16_t *ref, size_t nref, int64_t j)
+{
+	return j >= 0 && (uint64_t)j < nref ? ref[j] : 0.0;
+}
+
+/*
+ * The change from lag @from to lag @to happens somewhere in deg[lo, hi): at the s
+ * that minimises the squared error of deg against g ref[i - from] before s and
+ * g ref[i - to] from s on, g > 0 being DEG's gain (the least-squares one over the
+ * piece that chose @to). Per sample that is the largest prefix sum of
+ * 2 deg[i] (a - b) + g (b^2 - a^2), a = ref[i - from], b = ref[i - to]. A plain
+ * correlation (deg[i] (a - b)) would not do: at a quiet onset it prefers whichever
+ * lag puts louder reference under it, and moved measured changes 13-33 ms into
+ * speech. The caller knows @to fits deg[.., hi) better, so s < hi in practice.
+ */
+static size_t change_point(const int16_t *ref, size_t nref, const int16_t *deg, size_t lo,
+			   size_t hi, int64_t from, int64_t to, double g)
+{
+	double sum = 0, best = 0;
+	size_t s = lo;
+
+	for (size_t i = lo; i < hi; i++) {
+		int64_t t = (int64_t)i;
+		double a = ref_at(ref, nref, t - from), b = ref_at(ref, nref, t - to);
+
+		sum += 2.0 * deg[i] * (a - b) + g * (b * b - a * a);
+		if (sum > best) {
+			best = sum;
+			s = i + 1;
+		}
+	}
+	return s;
+}
+
+/*
+ * Cross-correlation of a stretch of DEG, deg[lo, hi) of m <= mmax samples, with
+ * REF at every lag within WINDOW of @centre. R = ref[r0, r0 + m + 2 WINDOW) with
+ * r0 = lo - centre - WINDOW holds every sample those lags reach, and c(u) =
+ * sum_i deg[lo + i] R[i + u] is the correlation at lag centre + WINDOW - u, as
+ * IFFT(conj(FFT(D)) . FFT(R)) over nfft >= mmax + 2 WINDOW points: i + u never
+ * reaches nfft, so nothing wraps. Plans and buffers are made once per compare.
+ */
+struct xcorr {
+	size_t nfft, nb, mmax;
+	double *a, *e; /* time-domain work; e: prefix sums of R^2 */
+	fftw_complex *fd, *fr;
+	fftw_plan pd, pr, pc;
+};
+
+struct match {
+	int64_t lag;    /* the best lag (ties: the one nearest the centre) */
+	double best;    /* c(lag) */
+	double centre;  /* c(centre) */
+	double gain;    /* least-squares gain of DEG against REF at lag: c / E_ref */
+	bool valid;     /* c(lag) >= VX_QUALITY_MIN_CORR sqrt(E_deg E_ref(lag)) > 0 */
+};
+
+static void xcorr_free(struct xcorr *x)
+{
+	if (x->pd)
+		fftw_destroy_plan(x->pd);
+	if (x->pr)
+		fftw_destroy_plan(x->pr);
+	if (x->pc)
+		fftw_destroy_plan(x->pc);
+	fftw_free(x->a);
+	free(x->e);
+	fftw_free(x->fd);
+	fftw_free(x->fr);
+}
+
+static int xcorr_init(struct xcorr *x, size_t mmax)
+{
+	memset(x, 0, sizeof(*x));
+	x->mmax = mmax;
+	x->nfft = fft_size(mmax + 2 * WINDOW);
+	x->nb = x->nfft / 2 + 1;
+	x->a = fftw_alloc_real(x->nfft);
+	x->e = malloc((mmax + 2 * WINDOW + 1) * sizeof(*x->e));
+	x->fd = fftw_alloc_complex(x->nb);
+	x->fr = fftw_alloc_complex(x->nb);
+	if (!x->a || !x->e || !x->fd || !x->fr || x->nfft > (size_t)INT32_MAX)
+		goto err;
+	x->pd = fftw_plan_dft_r2c_1d((int)x->nfft, x->a, x->fd, FFTW_ESTIMATE);
+	x->pr = fftw_plan_dft_r2c_1d((int)x->nfft, x->a, x->fr, FFTW_ESTIMATE);
+	x->pc = fftw_plan_dft_c2r_1d((int)x->nfft, x->fd, x->a, FFTW_ESTIMATE);
+	if (!x->pd || !x->pr || !x->pc)
+		goto err;
+	return 0;
+err:
+	xcorr_free(x);
+	return -ENOMEM;
+}
+
+static void xcorr_match(struct xcorr *x, const int16_t *ref, size_t nref, const int16_t *deg,
+			size_t lo, size_t hi, int64_t centre, struct match *mt)
+{
+	size_t m = hi - lo, u = WINDOW;
+	int64_t r0 = (int64_t)lo - centre - (int64_t)WINDOW;
+	double *a = x->a, *e = x->e, ed = 0, er, best;
+
+	assert(m <= x->mmax);
+	memset(mt, 0, sizeof(*mt));
+	mt->lag = centre;
+	memset(a, 0, x->nfft * sizeof(*a));
+	for (size_t i = 0; i < m; i++) {
+		a[i] = deg[lo + i];
+		ed += a[i] * a[i];
+	}
+	if (ed == 0)
+		return; /* digital silence: nothing to correlate */
+	fftw_execute(x->pd);
+	memset(a, 0, x->nfft * sizeof(*a));
+	e[0] = 0;
+	for (size_t j = 0; j < m + 2 * WINDOW; j++) {
+		a[j] = ref_at(ref, nref, r0 + (int64_t)j);
+		e[j + 1] = e[j] + a[j] * a[j];
+	}
+	fftw_execute(x->pr);
+	for (size_t f = 0; f < x->nb; f++) {
+		double re = x->fd[f][0] * x->fr[f][0] + x->fd[f][1] * x->fr[f][1];
+		double im = x->fd[f][0] * x->fr[f][1] - x->fd[f][1] * x->fr[f][0];
+
+		x->fd[f][0] = re;
+		x->fd[f][1] = im;
+	}
+	fftw_execute(x->pc); /* a[u] = nfft c(u) */
+
+	/* Ties go to the centre, scanning outwards from it. */
+	best = a[WINDOW];
+	for (size_t t = 1; t <= WINDOW; t++) {
+		if (a[WINDOW - t] > best) {
+			best = a[WINDOW - t];
+			u = WINDOW - t;
+		}
+		if (a[WINDOW + t] > best) {
+			best = a[WINDOW + t];
+			u = WINDOW + t;
+		}
+	}
+	er = e[u + m] - e[u];
+	mt->lag = centre + (int64_t)WINDOW - (int64_t)u;
+	mt->best = best / (double)x->nfft;
+	mt->centre = a[WINDOW] / (double)x->nfft;
+	mt->gain = er > 0 ? mt->best / er : 0;
+	mt->valid = mt->best > 0 && mt->best >= VX_QUALITY_MIN_CORR * sqrt(ed * er);
+}
+
+/* @mt is clear evidence that the lag moved away from @lag (quality.h, step 1). */
+static bool moved(const struct match *mt, int64_t lag)
+{
+	return mt->valid && llabs(mt->lag - lag) > LAG_TOL &&
+	       mt->centre < (1.0 - VX_QUALITY_SWITCH_MARGIN) * mt->best;
+}
+
+/*
+ * Piecewise alignment (quality.h, step 1) of DEG cut into @np pieces: st[0] holds
+ * the global lag on entry, and st[0 .. *nst) the stretches on return; st has room
+ * for np + 1 (each piece adds one at most).
+ */
+static int align_pieces(const int16_t *ref, size_t nref, const int16_t *deg, size_t ndeg,
+			struct stretch *st, size_t *nst, size_t np)
+{
+	size_t mmax = (ndeg + np - 1) / np, ns = 1, last_valid = 0;
+	struct xcorr x;
+	int64_t lag = st[0].lag;
+	bool anchored = false;
+	int ret = xcorr_init(&x, mmax);
+
+	if (ret < 0)
+		return ret;
+	for (size_t k = 0; k < np; k++) {
+		size_t pa = k * ndeg / np, pb = (k + 1) * ndeg / np, lo, s;
+		struct match mt;
+
+		xcorr_match(&x, ref, nref, deg, pa, pb, lag, &mt);
+		if (!mt.valid)
+			continue; /* silent, or no match: keep the lag in force */
+		if (!moved(&mt, lag)) {
+			anchored = true;
+			last_valid = pa;
+			continue;
+		}
+		if (!anchored) {
+			/* Before the first piece with a match, nothing confirmed the
+			 * global lag: the first match replaces it. (A change point there
+			 * would let noise in the leading silence start a stretch.) */
+			st[0].lag = lag = mt.lag;
+			anchored = true;
+			last_valid = pa;
+			continue;
+		}
+		lo = st[ns - 1].start > last_valid ? st[ns - 1].start : last_valid;
+		for (int pass = 0;; pass++) {
+			struct match sub;
+			size_t end;
+
+			s = change_point(ref, nref, deg, lo, pb, lag, mt.lag, mt.gain);
+			/* A piece holding both lags may prefer a third, a pitch period or
+			 * so off the new one: measure again on a piece's length after the
+			 * change (reading ahead: this is a file, not a stream), and place
+			 * the change again if that moved the lag. */
+			end = ndeg - s < x.mmax ? ndeg : s + x.mmax;
+			if (pass == 2 || end - s < x.mmax / 4)
+				break;
+			xcorr_match(&x, ref, nref, deg, s, end, lag, &sub);
+			if (!sub.valid || llabs(sub.lag - mt.lag) <= LAG_TOL)
+				break;
+			mt = sub;
+		}
+		if (s >= pb || !moved(&mt, lag)) {
+			last_valid = pa; /* no change in this piece after all */
+			continue;
+		}
+		if (s > st[ns - 1].start) {
+			st[ns].start = s;
+			st[ns++].lag = mt.lag;
+		} else if (ns > 1 && st[ns - 2].lag == mt.lag) {
+			ns--; /* back to the lag before: one stretch */
+		} else {
+			st[ns - 1].lag = mt.lag;
+		}
+		lag = mt.lag;
+		last_valid = pa;
+	}
+	*nst = ns;
+	xcorr_free(&x);
+	return 0;
 }
 
 /* ---- STOI ------------------------------------------------------------------------ */
@@ -483,14 +732,59 @@ static int invalid(struct vx_quality *out, const char *why)
 	return -EINVAL;
 }
 
+/* The lags' summary: global, range, changes. */
+static void report_lags(struct vx_quality *out, int64_t d0, const struct stretch *st,
+			size_t ns, size_t np)
+{
+	out->delay_samples = d0;
+	out->delay_ms = 1000.0 * (double)d0 / VX_QUALITY_RATE;
+	out->pieces = np;
+	out->delay_changes = ns - 1;
+	out->delay_min_samples = out->delay_max_samples = st[0].lag;
+	for (size_t j = 1; j < ns; j++) {
+		if (st[j].lag < out->delay_min_samples)
+			out->delay_min_samples = st[j].lag;
+		if (st[j].lag > out->delay_max_samples)
+			out->delay_max_samples = st[j].lag;
+	}
+	out->delay_min_ms = 1000.0 * (double)out->delay_min_samples / VX_QUALITY_RATE;
+	out->delay_max_ms = 1000.0 * (double)out->delay_max_samples / VX_QUALITY_RATE;
+}
+
+/* aref[i] = ref[i - lag of i's stretch], 0 where REF has nothing; [*first, *end) is
+ * the span of DEG with REF behind it (empty if none). */
+static void build_aligned(const int16_t *ref, size_t nref, size_t ndeg, const struct stretch *st,
+			  size_t ns, int16_t *aref, size_t *first, size_t *end)
+{
+	*first = *end = 0;
+	for (size_t j = 0; j < ns; j++) {
+		size_t stop = j + 1 < ns ? st[j + 1].start : ndeg;
+
+		for (size_t i = st[j].start; i < stop; i++) {
+			int64_t r = (int64_t)i - st[j].lag;
+
+			if (r >= 0 && (uint64_t)r < nref) {
+				aref[i] = ref[r];
+				if (*end == 0)
+					*first = i;
+				*end = i + 1;
+			} else {
+				aref[i] = 0;
+			}
+		}
+	}
+}
+
 int vx_quality_ctx_compare(struct vx_quality_ctx *q, const int16_t *ref, size_t nref,
 			   const int16_t *deg, size_t ndeg, struct vx_quality *out)
 {
 	const int16_t *r, *g;
+	int16_t *aref = NULL;
+	struct stretch *st = NULL;
 	double *x = NULL, *y = NULL;
-	size_t n, nx, ny;
+	size_t n, nx, ny, np = 1, ns = 1, first, end;
 	bool silent = true;
-	int64_t d;
+	int64_t d = 0;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -501,28 +795,43 @@ int vx_quality_ctx_compare(struct vx_quality_ctx *q, const int16_t *ref, size_t 
 	ret = find_delay(ref, nref, deg, ndeg, &d);
 	if (ret < 0)
 		return ret;
-	out->delay_samples = d;
-	out->delay_ms = 1000.0 * (double)d / VX_QUALITY_RATE;
 
-	/* deg[i + d] lines up with ref[i]: compare where both exist. */
-	if (d >= 0) {
-		r = ref;
-		g = deg + d;
-		n = ndeg - (size_t)d < nref ? ndeg - (size_t)d : nref;
-	} else {
-		r = ref - d;
-		g = deg;
-		n = nref - (size_t)-d < ndeg ? nref - (size_t)-d : ndeg;
+	if (q->align == VX_QUALITY_ALIGN_PIECEWISE) {
+		np = (ndeg + PIECE / 2) / PIECE;
+		np = np ? np : 1;
 	}
+	st = malloc((np + 1) * sizeof(*st));
+	aref = malloc(ndeg * sizeof(*aref));
+	if (!st || !aref) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	st[0].start = 0;
+	st[0].lag = d;
+	if (q->align == VX_QUALITY_ALIGN_PIECEWISE) {
+		ret = align_pieces(ref, nref, deg, ndeg, st, &ns, np);
+		if (ret < 0)
+			goto out;
+	}
+	report_lags(out, d, st, ns, np);
+
+	/* Compare deg[i] with aref[i] where REF stands behind DEG: with one lag, the
+	 * same samples as ref and deg shifted against each other. */
+	build_aligned(ref, nref, ndeg, st, ns, aref, &first, &end);
+	r = aref + first;
+	g = deg + first;
+	n = end - first;
 	out->overlap = n;
 	for (size_t i = 0; i < n && silent; i++)
 		silent = r[i] == 0;
-	if (silent)
-		return invalid(out, "the reference is silent where the signals overlap");
+	if (silent) {
+		ret = invalid(out, "the reference is silent where the signals overlap");
+		goto out;
+	}
 
 	ret = lsd(q, r, g, n, &out->lsd_db, &out->lsd_frames);
 	if (ret < 0)
-		return ret;
+		goto out;
 	ret = resample_10k(r, n, &x, &nx);
 	if (ret == 0)
 		ret = resample_10k(g, n, &y, &ny);
@@ -532,8 +841,11 @@ int vx_quality_ctx_compare(struct vx_quality_ctx *q, const int16_t *ref, size_t 
 			out->reason = "less than 384 ms of speech overlaps after alignment "
 				      "(STOI needs 30 frames)";
 	}
+out:
 	free(x);
 	free(y);
+	free(aref);
+	free(st);
 	return ret;
 }
 

@@ -16,18 +16,24 @@ static const char quality_help[] =
 	"\n"
 	"Objective speech quality of DEG (what came out) against REF (what went in).\n"
 	"Both are read as 48 kHz mono (any WAV is converted: channels mixed, rate\n"
-	"resampled). DEG is first aligned to REF by cross-correlation, then only the\n"
-	"part both cover is compared. Each file needs at least 0.5 s, and 384 ms of\n"
-	"speech must overlap after alignment.\n"
+	"resampled). DEG is aligned to REF by cross-correlation, first as a whole,\n"
+	"then in 0.5 s pieces, each within 250 ms of the lag before it: an adaptive\n"
+	"jitter buffer changes its delay mid-file, and the score is of what was\n"
+	"played, not when. Only the part both cover is compared. Each file needs at\n"
+	"least 0.5 s, and 384 ms of speech must overlap after alignment.\n"
 	"\n"
-	"  stoi      short-time objective intelligibility (Taal et al. 2011), -1..1:\n"
-	"            1 = identical, ~0.75 = hard to follow, ~0 = unrelated\n"
-	"  lsd_db    log-spectral distance in dB over 0-24 kHz (20 ms frames, power\n"
-	"            floor -100 dBFS): 0 = identical spectra\n"
-	"  delay_ms  how far DEG lags REF (negative: DEG is ahead)\n"
+	"  stoi           short-time objective intelligibility (Taal et al. 2011),\n"
+	"                 -1..1: 1 = identical, ~0.75 = hard to follow, ~0 = unrelated\n"
+	"  lsd_db         log-spectral distance in dB over 0-24 kHz (20 ms frames,\n"
+	"                 power floor -100 dBFS): 0 = identical spectra\n"
+	"  delay_ms       how far DEG lags REF overall (negative: DEG is ahead)\n"
+	"  delay_changes  how often the lag changes from one piece to the next\n"
+	"  delay_min_ms, delay_max_ms  the smallest and largest lag of any piece\n"
 	"\n"
 	"  --json  one line: {\"stoi\": S, \"lsd_db\": L, \"delay_ms\": D,\n"
-	"          \"delay_samples\": N, \"frames\": F, \"overlap_s\": T}; these keys are stable\n"
+	"          \"delay_samples\": N, \"frames\": F, \"overlap_s\": T,\n"
+	"          \"delay_changes\": C, \"delay_min_ms\": A, \"delay_max_ms\": B};\n"
+	"          these keys are stable\n"
 	"\n"
 	"Exit status: 0 measured, 1 unreadable file or input too short, 2 bad usage.\n";
 
@@ -100,15 +106,19 @@ int vx_cmd_quality(int argc, char **argv)
 	}
 	if (json)
 		printf("{\"stoi\": %.4f, \"lsd_db\": %.2f, \"delay_ms\": %.3f, "
-		       "\"delay_samples\": %lld, \"frames\": %zu, \"overlap_s\": %.3f}\n",
+		       "\"delay_samples\": %lld, \"frames\": %zu, \"overlap_s\": %.3f, "
+		       "\"delay_changes\": %zu, \"delay_min_ms\": %.3f, \"delay_max_ms\": %.3f}\n",
 		       q.stoi, q.lsd_db, q.delay_ms, (long long)q.delay_samples, q.frames_used,
-		       (double)q.overlap / VX_QUALITY_RATE);
+		       (double)q.overlap / VX_QUALITY_RATE, q.delay_changes, q.delay_min_ms,
+		       q.delay_max_ms);
 	else
 		printf("STOI       %8.4f\n"
 		       "LSD        %8.2f dB\n"
 		       "delay      %8.3f ms (%lld samples at 48 kHz)\n"
+		       "delays     %8.3f .. %.3f ms, %zu change%s in %zu pieces\n"
 		       "compared   %8.3f s (%zu STOI frames of speech)\n",
-		       q.stoi, q.lsd_db, q.delay_ms, (long long)q.delay_samples,
+		       q.stoi, q.lsd_db, q.delay_ms, (long long)q.delay_samples, q.delay_min_ms,
+		       q.delay_max_ms, q.delay_changes, q.delay_changes == 1 ? "" : "s", q.pieces,
 		       (double)q.overlap / VX_QUALITY_RATE, q.frames_used);
 	ret = fflush(stdout) == 0 ? VX_EXIT_OK : VX_EXIT_FAIL;
 out:

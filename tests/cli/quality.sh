@@ -1,7 +1,8 @@
 #!/bin/sh
-# vox quality end to end: a file against itself, against a sox-delayed copy and a
-# noisy one, the JSON keys, and each failure's exit status and message. TAP output;
-# VOX names the binary. Fixtures come from alsa-utils' speech, made here with sox.
+# vox quality end to end: a file against itself, against a sox-delayed copy, one
+# edited as a jitter buffer would edit it and a noisy one, the JSON keys, and each
+# failure's exit status and message. TAP output; VOX names the binary. Fixtures come
+# from alsa-utils' speech, made here with sox.
 set -u
 vox=${VOX:-build/vox}
 . tests/tap.sh
@@ -38,6 +39,20 @@ sox "$tmp/ref.wav" "$tmp/pad.wav" pad 0.1
 "$vox" quality --json "$tmp/ref.wav" "$tmp/pad.wav" >"$tmp/pad.json"
 check "sox pad 0.1: delay_ms 100 exactly" 'eq "$(json_num delay_ms "$tmp/pad.json")" 100'
 check "sox pad 0.1: stoi >= 0.99" 'ge "$(json_num stoi "$tmp/pad.json")" 0.99'
+check "sox pad 0.1: no delay change, 100 ms throughout" \
+	'eq "$(json_num delay_changes "$tmp/pad.json")" 0 &&
+	 eq "$(json_num delay_min_ms "$tmp/pad.json")" 100 &&
+	 eq "$(json_num delay_max_ms "$tmp/pad.json")" 100'
+
+# A jitter buffer's edits, in the speech's pauses: 20 ms of silence at 0.7 s, 40 ms
+# at the join of the two files, and 20 ms cut at 2.0 s (2.06 s after the padding).
+sox "$tmp/ref.wav" "$tmp/edit.wav" pad 0.02@0.7 0.04@1.428 trim 0 =2.06 =2.08
+"$vox" quality --json "$tmp/ref.wav" "$tmp/edit.wav" >"$tmp/edit.json"
+check "edited: three delay changes, 0..60 ms" \
+	'eq "$(json_num delay_changes "$tmp/edit.json")" 3 &&
+	 eq "$(json_num delay_min_ms "$tmp/edit.json")" 0 &&
+	 eq "$(json_num delay_max_ms "$tmp/edit.json")" 60'
+check "edited: stoi >= 0.98" 'ge "$(json_num stoi "$tmp/edit.json")" 0.98'
 
 # DEG ahead of REF: its first 25 ms cut off.
 sox "$tmp/ref.wav" "$tmp/trim.wav" trim 0.025
@@ -54,8 +69,12 @@ check "noisy: lsd_db above 1" 'ge "$(json_num lsd_db "$tmp/noisy.json")" 1'
 "$vox" quality "$tmp/ref.wav" "$tmp/pad.wav" >"$tmp/table"
 check "table: names STOI, LSD and delay" \
 	'grep -q "^STOI " "$tmp/table" && grep -q "^LSD " "$tmp/table" && grep -q "^delay  *100.000 ms" "$tmp/table"'
+"$vox" quality "$tmp/ref.wav" "$tmp/edit.wav" >"$tmp/table"
+check "table: the range of delays and their changes" \
+	'grep -q "^delays  *0.000 \.\. 60.000 ms, 3 changes in 6 pieces" "$tmp/table"'
 check "--help documents the JSON keys" \
-	'"$vox" quality --help | grep -q "\"stoi\": S, \"lsd_db\": L, \"delay_ms\": D"'
+	'"$vox" quality --help | grep -q "\"stoi\": S, \"lsd_db\": L, \"delay_ms\": D" &&
+	 "$vox" quality --help | grep -q "\"delay_changes\": C, \"delay_min_ms\": A, \"delay_max_ms\": B"'
 
 sox "$speech" "$tmp/short.wav" trim 0 0.3
 printf 'not a wav file' >"$tmp/bad.wav"
