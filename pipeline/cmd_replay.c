@@ -721,12 +721,13 @@ static double mean(const double *v, size_t n)
 
 static void print_result(const struct result *r, bool realtime, bool json)
 {
-	char stoi[32] = "null", lsd[32] = "null", rtt[32] = "null";
+	char stoi[32] = "null", lsd[32] = "null", rtt[32] = "null", changes[32] = "null";
 	char lat[128] = "\"p50\": null, \"p95\": null, \"max\": null";
 
 	if (r->have_quality) {
 		snprintf(stoi, sizeof(stoi), "%.4f", r->q.stoi);
 		snprintf(lsd, sizeof(lsd), "%.2f", r->q.lsd_db);
+		snprintf(changes, sizeof(changes), "%zu", r->q.delay_changes);
 	}
 	if (r->ss.rtt_ns >= 0)
 		snprintf(rtt, sizeof(rtt), "%.2f", (double)r->ss.rtt_ns / 1e6);
@@ -741,13 +742,13 @@ static void print_result(const struct result *r, bool realtime, bool json)
 		       "\"jitter_buffer_ms\": {\"mean\": %.2f, \"p95\": %.2f}, "
 		       "\"latency_ms\": {%s}, "
 		       "\"bitrate_kbps\": %.2f, \"cpu_s_per_audio_s\": %.4f, \"handshake_ms\": %.3f, "
-		       "\"stoi\": %s, \"lsd_db\": %s, "
+		       "\"stoi\": %s, \"lsd_db\": %s, \"delay_changes\": %s, "
 		       "\"feedback\": {\"reports\": %" PRIu64 ", \"rtt_ms\": %s, \"fec\": %s, "
 		       "\"loss_perc\": %d, \"bitrate\": %d, \"red_depth\": %u}}\n",
 		       realtime ? "realtime" : "simulated", r->audio_s, r->sent, r->js.received,
 		       r->js.lost, r->js.late, r->js.duplicate, r->js.concealed, r->js.fec_recovered,
 		       r->js.red_recovered, r->jb_mean_ms, r->jb_p95_ms, lat, r->bitrate_kbps,
-		       r->cpu_per_audio, r->handshake_ms, stoi, lsd, r->ss.reports, rtt,
+		       r->cpu_per_audio, r->handshake_ms, stoi, lsd, changes, r->ss.reports, rtt,
 		       r->ss.knobs.fec ? "true" : "false", r->ss.knobs.loss_perc, r->ss.knobs.bitrate,
 		       r->ss.knobs.red_depth);
 		return;
@@ -773,11 +774,11 @@ static void print_result(const struct result *r, bool realtime, bool json)
 	       "handshake          %10.3f ms%s\n"
 	       "reports            %10" PRIu64 "  (RTT %s ms; now FEC %s, loss %d%%, %d b/s, "
 	       "redundancy %u)\n"
-	       "STOI               %10s\n"
+	       "STOI               %10s  (%s delay changes, aligned piecewise)\n"
 	       "LSD                %10s dB\n",
 	       r->bitrate_kbps, r->cpu_per_audio, r->handshake_ms, realtime ? "" : " CPU",
 	       r->ss.reports, rtt, r->ss.knobs.fec ? "on" : "off", r->ss.knobs.loss_perc,
-	       r->ss.knobs.bitrate, r->ss.knobs.red_depth, stoi, lsd);
+	       r->ss.knobs.bitrate, r->ss.knobs.red_depth, stoi, changes, lsd);
 }
 
 static bool parse_on_off(const char *s, bool *out)

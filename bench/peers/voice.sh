@@ -36,9 +36,9 @@
 # durations). opusdec asks libopus for FEC whenever the packet after a gap is there,
 # and libopus falls back to PLC without saying so when that packet carries no FEC:
 # the FEC column is an upper bound ("<=") and PLC a lower bound (">="). "+len ms" is how
-# much longer the output is than the input: `vox quality` aligns the two once, so
-# audio inserted mid-file (GStreamer's PLC sometimes conceals more than the lost
-# 20 ms) misaligns everything after it and costs STOI.
+# much longer the output is than the input (GStreamer's PLC sometimes conceals more than
+# the lost 20 ms); `vox quality` re-aligns piece by piece, so a shift costs STOI only
+# where the audio itself differs.
 #
 # Ports: the proxy listens on a free port it reports; GStreamer's receiver on --port
 # (default from the PID: udpsrc cannot report a port it picked). Nothing waits on a
