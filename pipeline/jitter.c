@@ -116,6 +116,7 @@ void vx_jitter_config_default(struct vx_jitter_config *cfg, struct vx_codec *cod
 	cfg->codec = codec;
 	cfg->quantile = VX_JITTER_QUANTILE;
 	cfg->max_delay_ns = VX_JITTER_MAX_DELAY_NS;
+	cfg->start_delay_ns = VX_JITTER_START_DELAY_NS;
 	cfg->window_ns = VX_JITTER_WINDOW_NS;
 	cfg->fast_window_ns = VX_JITTER_FAST_WINDOW_NS;
 	cfg->windows = VX_JITTER_WINDOWS;
@@ -319,6 +320,8 @@ static void update_target(struct vx_jitter *jb)
 		if (!isnan(f) && f - lo > d)
 			d = f - lo;
 	}
+	if (jb->st.received < VX_JITTER_START_PACKETS && d < (double)jb->cfg.start_delay_ns)
+		d = (double)jb->cfg.start_delay_ns;
 	if (d < (double)jb->cfg.min_delay_ns)
 		d = (double)jb->cfg.min_delay_ns;
 	d += (double)jb->lookahead * (double)jb->frame_ns;
@@ -576,8 +579,9 @@ static int64_t band_floor(int64_t err, int64_t f)
  *   delay moves by whole frames: chasing every wobble across a grid point
  *   would cost a frame of stretching for a fraction of a millisecond.
  *   Silence still inserts a frame for any shortfall.
- * - Shrink from two frames above the band (x >= 2 frames: latency only, and
- *   hysteresis against the same wobble), until x < frame / 2.
+ * - Shrink from two frames and VX_JITTER_SHRINK_STRETCH_NS above the band
+ *   (latency only: smaller excesses wait for a pause, which drops them exactly;
+ *   and hysteresis against the same wobble), until x < frame / 2.
  * The stops allow for held_in's error. Slowing down, it underestimates what
  * libsonic holds (by up to 0.6 pitch period, just after an inserted period),
  * so x ends higher than where it stopped, by up to a tick's growth (4 ms at
@@ -603,7 +607,7 @@ static void steer(struct vx_jitter *jb, int64_t d, int64_t q)
 	if (d + band_floor(q, f) - target < -(f / 8)) {
 		jb->stretch = STRETCH_GROW;
 		jb->grow_to = target;
-	} else if (x >= 2 * f) {
+	} else if (x >= 2 * f && x >= (int64_t)VX_JITTER_SHRINK_STRETCH_NS) {
 		jb->stretch = STRETCH_SHRINK;
 	} else if (jb->stretch == STRETCH_SHRINK && x < f / 2) {
 		jb->stretch = STRETCH_NONE;

@@ -22,7 +22,10 @@
  * Target delay. D = min(max(quantile_q(v), quantile_q(v_fast), min_delay) +
  * lookahead x frame, max_delay) with q = 0.95 by default; the lookahead (0 unless
  * vx_jitter_set_lookahead() says otherwise) waits for the later packets that
- * carry a lost frame's FEC or redundant copy. Frame with timestamp ts is due at
+ * carry a lost frame's FEC or redundant copy. Start-up: until the buffer has
+ * kept VX_JITTER_START_PACKETS packets (a second at 20 ms) the windows' quantile
+ * rests on too few values, and D is at least start_delay (60 ms), so that the
+ * first packets of a jittery path are not late while it learns. Frame with timestamp ts is due at
  * ts / 48 kHz + min(t) + D: a packet with v <= D is in time.
  * - Release: the main window is W = 4 sub-windows rotated every T = 2.5 s of the
  *   caller's clock (inside insert/pop), so a jitter burst is forgotten within
@@ -65,7 +68,8 @@
  *   whole pitch periods inserted or deleted with an overlap-add; pitch, rate
  *   and volume stay 1). While the delay would settle more than an eighth of a
  *   frame below the band, speech plays slower (VX_JITTER_STRETCH_SLOW) until a
- *   quarter frame into it; from two frames above the band, faster
+ *   quarter frame into it; from two frames and 60 ms above the band
+ *   (VX_JITTER_SHRINK_STRETCH_NS; less waits for a pause), faster
  *   (VX_JITTER_STRETCH_FAST) until half a frame into it (pipeline/jitter.c,
  *   steer(), explains the margins: noise in D, and the estimate of what
  *   libsonic holds). Every frame is still decoded once, only its duration
@@ -108,6 +112,8 @@
 /* Defaults of vx_jitter_config_default(). */
 #define VX_JITTER_QUANTILE        0.95
 #define VX_JITTER_MAX_DELAY_NS    200000000ull  /* 200 ms */
+#define VX_JITTER_START_DELAY_NS  60000000ull   /* until START_PACKETS have come */
+#define VX_JITTER_START_PACKETS   50
 #define VX_JITTER_WINDOW_NS       2500000000ull /* T: sub-window, 2.5 s */
 #define VX_JITTER_FAST_WINDOW_NS  250000000ull  /* fast window's sub-window: 0.75..1 s span */
 #define VX_JITTER_WINDOWS         4             /* W */
@@ -128,12 +134,14 @@
  */
 #define VX_JITTER_STRETCH_SLOW    0.8f /* growing the delay */
 #define VX_JITTER_STRETCH_FAST    1.1f /* shrinking it */
+#define VX_JITTER_SHRINK_STRETCH_NS 60000000ull /* less excess waits for a pause */
 
 struct vx_jitter_config {
 	struct vx_codec *codec;  /* decoder used by pop(); the caller owns it */
 	double quantile;         /* q of the target delay, (0, 1] */
 	uint64_t min_delay_ns;   /* 0: one frame */
 	uint64_t max_delay_ns;   /* > min_delay */
+	uint64_t start_delay_ns; /* least D for the first VX_JITTER_START_PACKETS packets */
 	uint64_t window_ns;      /* T, sub-window of the delay-variation sketch */
 	uint64_t fast_window_ns; /* the attack window's sub-window, 0: no attack window */
 	unsigned windows;        /* W, 1..VX_KLL_WINDOW_MAX (both windows) */

@@ -138,6 +138,7 @@ struct sim {
 	bool *lost;            /* per packet */
 	int64_t *dup;          /* per packet: a copy arrives this long after, 0: none */
 	bool count_allocs;
+	bool start_delay;      /* keep the start-up floor (the cases measure steady state) */
 
 	/* results */
 	int16_t *out;          /* ticks x FRAME */
@@ -257,6 +258,8 @@ static void sim_run(struct sim *s)
 	qsort(ev, nev, sizeof(*ev), by_time);
 
 	vx_jitter_config_default(&cfg, dec);
+	if (!s->start_delay)
+		cfg.start_delay_ns = 0;
 	assert_int_equal(vx_jitter_create(&jb, &cfg), 0);
 	allocs = 0;
 	allocs_armed = s->count_allocs;
@@ -429,6 +432,36 @@ static void test_jitter_uniform_jitter_targets_its_p95(void **state)
 	delay_figures(&s, "uniform 0..40 ms");
 	assert_true(s.st.late < s.frames / 20);
 	sim_free(&s);
+}
+
+/* Start-up: on a 0..40 ms path from the first packet, the window knows nothing
+ * yet; without the 60 ms floor the first second loses packets to lateness. */
+static void test_jitter_start_delay_keeps_the_first_second(void **state)
+{
+	size_t late[2];
+
+	(void)state;
+	for (int floor = 0; floor < 2; floor++) {
+		struct sim s;
+		uint64_t rng = 4;
+
+		sim_init(&s, "pcm", 100); /* 2 s */
+		s.start_delay = floor;
+		for (size_t i = 0; i < s.frames; i++)
+			s.delay[i] += (int64_t)(vx_rand_unit(&rng) * 40e6);
+		sim_run(&s);
+		late[floor] = s.st.late;
+		for (size_t k = 0; floor && k < s.ticks; k++) {
+			if (s.info[k].kind == VX_JITTER_IDLE)
+				continue;
+			assert_true(s.info[k].target_ns >= VX_JITTER_START_DELAY_NS);
+			break;
+		}
+		sim_free(&s);
+	}
+	print_message("late in the first 2 s: %zu without the floor, %zu with\n", late[0], late[1]);
+	assert_true(late[0] >= 3);
+	assert_int_equal(late[1], 0);
 }
 
 static void test_jitter_step_grows_within_1s_and_shrinks_within_10s(void **state)
@@ -894,6 +927,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jitter_clean_network_plays_input_exactly),
 		cmocka_unit_test(test_jitter_uniform_jitter_targets_its_p95),
+		cmocka_unit_test(test_jitter_start_delay_keeps_the_first_second),
 		cmocka_unit_test(test_jitter_step_grows_within_1s_and_shrinks_within_10s),
 		cmocka_unit_test(test_jitter_late_duplicate_and_reordered_packets),
 		cmocka_unit_test(test_jitter_opus_fec_recovers_single_losses),
