@@ -5,8 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#define ATTACK   0.5
-#define RELEASE  0.2
+#define ALPHA    0.2
 #define FEC_ON   0.01
 #define FEC_OFF  0.005
 
@@ -64,7 +63,7 @@ const struct vx_adapt_knobs *vx_adapt_update(struct vx_adapt *a, const struct vx
 	double f = vx_feedback_fraction(rr->fraction_lost);
 	uint64_t runs = 0, long_runs = 0;
 
-	a->loss += (f - a->loss) * (f > a->loss ? ATTACK : RELEASE);
+	a->loss += (f - a->loss) * ALPHA;
 	for (unsigned i = 0; i < rr->bursts && i < VX_FEEDBACK_MAX_BURSTS; i++) {
 		runs += rr->burst[i].count;
 		if (rr->burst[i].length >= 2)

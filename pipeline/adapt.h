@@ -6,11 +6,15 @@
  * The sender's adaptation controller: receiver reports in, codec knobs out.
  *
  * Loss estimate. Each report's fraction lost (since the previous report, about
- * 25 frames at 20 ms) is smoothed with a fast attack and a slow release:
- * e += (f - e) x 1/2 when f > e, x 1/5 otherwise. Half a second of loss turns
- * protection on at once; after a 10 % loss stops, e falls below the FEC-off
- * level in 14 reports (7 s), so a burst every few seconds does not find the
- * sender unprotected.
+ * 25 frames at 20 ms) is smoothed: e += (f - e) / 5, a moving average of some
+ * five reports (2.5 s). The first report of a 10 % loss gives e = 2 %, which
+ * turns protection on at once; e reaches 90 % of a steady loss in 10 reports,
+ * and after a 10 % loss stops it falls below the FEC-off level in 14 reports
+ * (7 s), so a burst every few seconds does not find the sender unprotected. A
+ * faster attack (1/2 when f > e) was tried: 25 frames make a noisy fraction
+ * (10 % +- 6 %), and the swings of expected loss spend Opus's bits on FEC
+ * that the loss did not need: STOI 0.951 against 0.958 at 10 % random loss
+ * (bench/peers/voice.sh's clip, simulated).
  *
  * Knobs, from the estimate e and the report's loss-burst histogram:
  * - Opus expected loss = 100 e rounded, at most VX_ADAPT_MAX_LOSS_PERC;

@@ -42,8 +42,9 @@ static void test_quiet_path(void **state)
 	assert_int_equal(a.knobs.bitrate, VX_ADAPT_BITRATE);
 }
 
-/* 10 % loss: FEC on at the first report, expected loss converging on 10 %, the
- * bitrate at LBRR's floor, one-deep redundancy. */
+/* 10 % loss: FEC on at the first report (e = 2 %), at LBRR's 32 kb/s floor for
+ * low loss, one-deep redundancy; then the expected loss converges on 10 % and
+ * the bitrate on 10 %'s floor. */
 static void test_loss_turns_protection_on(void **state)
 {
 	struct vx_adapt a = fresh(true);
@@ -53,9 +54,12 @@ static void test_loss_turns_protection_on(void **state)
 	(void)state;
 	k = vx_adapt_update(&a, &rr);
 	assert_true(k->fec);
-	assert_int_equal(k->loss_perc, 5); /* half way at the first report */
+	assert_int_equal(k->loss_perc, 2);
 	assert_int_equal(k->bitrate, 32000);
 	assert_int_equal(k->red_depth, 1);
+	for (int i = 0; i < 9; i++)
+		k = vx_adapt_update(&a, &rr);
+	assert_int_equal(k->loss_perc, 9); /* 90 % of the way in 10 reports */
 	for (int i = 0; i < 10; i++)
 		k = vx_adapt_update(&a, &rr);
 	assert_int_equal(k->loss_perc, 10);
@@ -71,7 +75,7 @@ static void test_release_is_slow(void **state)
 	int n = 0;
 
 	(void)state;
-	for (int i = 0; i < 20; i++)
+	for (int i = 0; i < 40; i++)
 		vx_adapt_update(&a, &lossy);
 	while (vx_adapt_update(&a, &clean)->fec)
 		n++;
@@ -86,7 +90,7 @@ static void test_fec_off_never_protects(void **state)
 	struct vx_feedback_rr rr = report(0.3);
 
 	(void)state;
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < 40; i++)
 		vx_adapt_update(&a, &rr);
 	assert_false(a.knobs.fec);
 	assert_int_equal(a.knobs.red_depth, 0);
