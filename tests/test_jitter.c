@@ -901,6 +901,75 @@ static void test_jitter_create_rejects_bad_config(void **state)
 	vx_codec_destroy(c);
 }
 
+/*
+ * A redundant copy (RFC 2198, vx_jitter_insert_redundant()) of a lost packet
+ * plays that frame whole, counted lost and recovered; it is not a transit
+ * sample, arrives too late to matter once the frame is played, and gives way to
+ * the packet itself if that still comes. The lookahead adds whole frames to D.
+ */
+static void test_jitter_redundant_copies_and_lookahead(void **state)
+{
+	struct vx_codec *c = codec_new("pcm");
+	struct vx_jitter_config cfg;
+	struct vx_jitter_stats st;
+	struct vx_jitter_pop_info info;
+	struct vx_jitter *jb = NULL;
+	int16_t pcm[10][FRAME], out[FRAME];
+	uint8_t pay[10][PAYLOAD];
+	int len[10];
+	uint64_t d0;
+
+	(void)state;
+	for (int i = 0; i < 10; i++) {
+		for (int k = 0; k < FRAME; k++)
+			pcm[i][k] = (int16_t)(1000 * (i + 1) + k % 50);
+		len[i] = vx_codec_encode(c, pcm[i], pay[i], PAYLOAD);
+		assert_true(len[i] > 0);
+	}
+	vx_jitter_config_default(&cfg, c);
+	cfg.start_delay_ns = 0;
+	assert_int_equal(vx_jitter_create(&jb, &cfg), 0);
+	/* Packets 0..9 arrive on time, but 3 and 6 are lost; 3's copy rides in 4,
+	 * 6's copy comes after its frame was played, and 8's copy before 8. With
+	 * D = one frame, the tick of iteration i plays frame i - 1. */
+	for (int i = 0; i < 10; i++) {
+		uint64_t now = T0_NS + FRAME_NS * (unsigned)i;
+
+		if (i != 3 && i != 6)
+			assert_int_equal(vx_jitter_insert(jb, SEQ0 + (uint32_t)i,
+							  TS0 + (uint32_t)(i * FRAME), pay[i],
+							  (size_t)len[i], now), 0);
+		if (i == 4)
+			assert_int_equal(vx_jitter_insert_redundant(jb, SEQ0 + 3, pay[3],
+								    (size_t)len[3]), 0);
+		if (i == 7)
+			assert_int_equal(vx_jitter_insert_redundant(jb, SEQ0 + 8, pay[8],
+								    (size_t)len[8]), 0);
+		if (i == 8)
+			assert_int_equal(vx_jitter_insert_redundant(jb, SEQ0 + 6, pay[6],
+								    (size_t)len[6]), -ETIME);
+		assert_true(vx_jitter_pop(jb, now + PHASE_NS, out, &info) >= 0);
+		if (info.advanced && frame_of(&info) == 3) {
+			assert_int_equal(info.kind, VX_JITTER_FEC);
+			assert_memory_equal(out, pcm[3], sizeof(out));
+		}
+	}
+	vx_jitter_stats(jb, &st);
+	assert_int_equal(st.received, 8); /* copies are not received packets */
+	assert_int_equal(st.lost, 2);
+	assert_int_equal(st.fec_recovered, 1);
+	assert_int_equal(st.red_recovered, 1);
+	assert_int_equal(st.concealed, 1);
+	assert_int_equal(st.duplicate, 0); /* 8 replaced its copy */
+	d0 = vx_jitter_target_ns(jb);
+	vx_jitter_set_lookahead(jb, 2);
+	assert_true(vx_jitter_target_ns(jb) == d0 + 2 * FRAME_NS);
+	vx_jitter_set_lookahead(jb, 0);
+	assert_true(vx_jitter_target_ns(jb) == d0);
+	vx_jitter_destroy(jb);
+	vx_codec_destroy(c);
+}
+
 static void test_jitter_insert_rejects_bad_sizes(void **state)
 {
 	struct vx_codec *c = codec_new("pcm");
@@ -938,6 +1007,7 @@ int main(void)
 		cmocka_unit_test(test_jitter_step_down_in_speech_shrinks_by_stretching_within_10s),
 		cmocka_unit_test(test_jitter_stretching_plays_every_frame_once_without_seams),
 		cmocka_unit_test(test_jitter_stretching_does_not_allocate),
+		cmocka_unit_test(test_jitter_redundant_copies_and_lookahead),
 		cmocka_unit_test(test_jitter_create_rejects_bad_config),
 		cmocka_unit_test(test_jitter_insert_rejects_bad_sizes),
 	};
