@@ -5,6 +5,8 @@
 #   fails CODE MESSAGE COMMAND... COMMAND exits with CODE and says MESSAGE on stderr,
 #                                 in at most two lines (one error, one hint)
 #   done_testing                  the plan line; exit status 1 if anything failed
+# and helpers for JSON figures: json_num KEY FILE (the first number after "KEY":),
+# and ge, lt, eq A B (numeric comparisons, decimals too).
 tmp=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 n=0
@@ -36,3 +38,10 @@ done_testing() {
 	echo "1..$n"
 	[ "$failed" -eq 0 ]
 }
+
+json_num() {
+	sed -n "s/.*\"$1\": *\([-0-9.e+]*\).*/\1/p" "$2" | head -n 1
+}
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+eq() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a == b) }'; }

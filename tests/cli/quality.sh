@@ -16,13 +16,6 @@ for f in "$speech" /usr/share/sounds/alsa/Front_Left.wav; do
 	fi
 done
 
-json_num() { # json_num KEY FILE: the number after "KEY":
-	sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$2" | head -n 1
-}
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
-eq() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a == b) }'; }
-
 # 2.9 s of speech: Front_Center then Front_Left.
 sox "$speech" /usr/share/sounds/alsa/Front_Left.wav "$tmp/ref.wav"
 

@@ -14,12 +14,6 @@ if [ ! -r "$speech" ]; then
 	exit 1
 fi
 
-json_num() { # json_num KEY FILE: the number after "KEY": (first match)
-	sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$2" | head -n 1
-}
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-eq() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a == b) }'; }
-
 "$vox" replay --json --realtime --loss 5 --jitter 10 --seed 2 "$speech" "$tmp/rt.wav" >"$tmp/rt.json"
 rc=$?
 show="$tmp/rt.json"

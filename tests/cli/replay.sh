@@ -15,12 +15,6 @@ if [ ! -r "$speech" ]; then
 	exit 1
 fi
 
-json_num() { # json_num KEY FILE: the number after "KEY": (first match)
-	sed -n "s/.*\"$1\": \([-0-9.e+]*\).*/\1/p" "$2" | head -n 1
-}
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-eq() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a == b) }'; }
-
 # (1) PCM, no impairment: nothing lost, and the output is the input.
 "$vox" replay --json --codec pcm "$speech" "$tmp/pcm.wav" >"$tmp/pcm.json"
 rc=$?

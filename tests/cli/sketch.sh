@@ -5,10 +5,6 @@ set -u
 vox=${VOX:-build/vox}
 . tests/tap.sh
 
-json_num() { # json_num KEY FILE: the first number after "KEY":
-	sed -n "s/.*\"$1\":\([-0-9.e+]*\).*/\1/p" "$2" | head -n 1
-}
-
 within() { # within VALUE TARGET REL: |VALUE - TARGET| <= REL * TARGET
 	awk -v v="$1" -v t="$2" -v r="$3" 'BEGIN { d = v - t; if (d < 0) d = -d; exit !(d <= r * t) }'
 }
