@@ -228,6 +228,19 @@ static void run(struct call *c)
 	}
 }
 
+/* A whole call with these options: the sender's and the jitter buffer's figures. */
+static void whole_call(const struct options *o, struct vx_voice_sender_stats *ss,
+		       struct vx_jitter_stats *js)
+{
+	struct call c;
+
+	setup_call(&c, o);
+	run(&c);
+	vx_voice_sender_stats(c.snd, ss);
+	vx_jitter_stats(c.jb, js);
+	teardown_call(&c);
+}
+
 /*
  * The issue's target: at 10 % random loss, >= 85 % of lost frames recovered
  * (the ceiling is 90 %: the next packet is lost too one time in ten). Opus LBRR
@@ -239,14 +252,10 @@ static void test_fec_recovery_at_10_percent(void **state)
 	struct options o = { .loss = 0.10, .adaptive = true, .fec = true, .frames = 1500 };
 	struct vx_voice_sender_stats ss;
 	struct vx_jitter_stats js;
-	struct call c;
 	double share;
 
 	(void)state;
-	setup_call(&c, &o);
-	run(&c);
-	vx_jitter_stats(c.jb, &js);
-	vx_voice_sender_stats(c.snd, &ss);
+	whole_call(&o, &ss, &js);
 	share = (double)js.fec_recovered / (double)js.lost;
 	print_message("lost %llu, recovered %llu (%.1f %%; %llu from redundancy), "
 		      "reports %llu, %llu redundant copies sent, bitrate now %d b/s\n",
@@ -262,7 +271,6 @@ static void test_fec_recovery_at_10_percent(void **state)
 	/* 1500 frames = 30 s: a report every 500 ms from the first packet on. */
 	assert_true(ss.reports >= 58 && ss.reports <= 60);
 	assert_int_equal(ss.refused, 0);
-	teardown_call(&c);
 }
 
 /* Without FEC every loss is concealed; with it fixed from the start (no
@@ -273,30 +281,21 @@ static void test_fec_off_and_fixed(void **state)
 	struct options fixed = { .loss = 0.10, .adaptive = false, .fec = true, .frames = 500 };
 	struct vx_voice_sender_stats ss;
 	struct vx_jitter_stats js;
-	struct call c;
 
 	(void)state;
-	setup_call(&c, &off);
-	run(&c);
-	vx_jitter_stats(c.jb, &js);
-	vx_voice_sender_stats(c.snd, &ss);
+	whole_call(&off, &ss, &js);
 	assert_true(js.lost > 20);
 	assert_int_equal(js.fec_recovered, 0);
 	assert_int_equal(ss.red_blocks, 0);
 	assert_false(ss.knobs.fec);
-	teardown_call(&c);
 
-	setup_call(&c, &fixed);
-	run(&c);
-	vx_jitter_stats(c.jb, &js);
-	vx_voice_sender_stats(c.snd, &ss);
+	whole_call(&fixed, &ss, &js);
 	print_message("fixed: lost %llu, recovered %llu\n", (unsigned long long)js.lost,
 		      (unsigned long long)js.fec_recovered);
 	assert_true(ss.knobs.fec);
 	assert_int_equal(ss.knobs.loss_perc, 10); /* unchanged by the reports */
 	assert_true(ss.reports > 0);
 	assert_true((double)js.fec_recovered >= 0.85 * (double)js.lost);
-	teardown_call(&c);
 }
 
 /* Bursts of mean length 3: the histogram deepens the redundancy to 2. */
@@ -305,14 +304,11 @@ static void test_bursts_deepen_redundancy(void **state)
 	struct options o = { .loss = 0.10, .burst = 3, .adaptive = true, .fec = true,
 			     .frames = 1500 };
 	struct vx_voice_sender_stats ss;
-	struct call c;
+	struct vx_jitter_stats js;
 
 	(void)state;
-	setup_call(&c, &o);
-	run(&c);
-	vx_voice_sender_stats(c.snd, &ss);
+	whole_call(&o, &ss, &js);
 	assert_int_equal(ss.knobs.red_depth, 2);
-	teardown_call(&c);
 }
 
 /* The round trip from the echo: 30 ms each way, whatever the report's phase. */
@@ -320,14 +316,11 @@ static void test_rtt_echo(void **state)
 {
 	struct options o = { .adaptive = true, .fec = true, .frames = 100 };
 	struct vx_voice_sender_stats ss;
-	struct call c;
+	struct vx_jitter_stats js;
 
 	(void)state;
-	setup_call(&c, &o);
-	run(&c);
-	vx_voice_sender_stats(c.snd, &ss);
+	whole_call(&o, &ss, &js);
 	assert_int_equal(ss.rtt_ns, 2 * DELAY_NS);
-	teardown_call(&c);
 }
 
 /* Forged or misdirected datagrams are refused and counted, nothing else. */
