@@ -630,7 +630,9 @@ static int rt_handshake(struct rt *t)
 		send_control(t, b, false, buf);
 		if (vx_session_is_established(a, now) && vx_session_is_established(b, now))
 			return 0;
-		if (now >= deadline || vx_cli_signal)
+		if (vx_cli_signal)
+			return -EINTR;
+		if (now >= deadline)
 			return -ETIMEDOUT;
 		(void)poll(pfd, 2, 10);
 		drain_sender(t, buf);
@@ -666,7 +668,7 @@ static int run_realtime(struct replay *r, struct result *res)
 	cpu0 = cpu_ns();
 	t_hs = vx_cli_now_ns();
 	ret = rt_handshake(&t);
-	if (ret < 0) {
+	if (ret < 0 && ret != -EINTR) {
 		fprintf(stderr, "vox replay: handshake through the proxy: %s\n", strerror(-ret));
 		goto out;
 	}
@@ -1003,6 +1005,8 @@ int vx_cmd_replay(int argc, char **argv)
 	struct vx_wav_writer *w = NULL;
 	char err[VX_WAV_ERR_LEN] = "";
 	int ret, status = VX_EXIT_FAIL;
+	bool interrupted;
+	double sent_s;
 
 	ret = parse_options(argc, argv, &o);
 	if (ret)
@@ -1030,7 +1034,6 @@ int vx_cmd_replay(int argc, char **argv)
 	}
 	r.nframes = (r.nin + r.fs - 1) / r.fs;
 	res.audio_s = (double)r.nin / VX_WAV_RATE;
-	res.sent = r.nframes;
 	/* Enough ticks to drain the largest buffer delay, plus the frames the
 	 * buffer may repeat to grow it. */
 	r.max_ticks = 2 * r.nframes +
@@ -1051,8 +1054,10 @@ int vx_cmd_replay(int argc, char **argv)
 		goto out;
 	}
 
+	/* Interrupted, the run still writes and reports what was played. */
 	ret = o.realtime ? run_realtime(&r, &res) : run_simulated(&r, &res);
-	if (ret < 0)
+	interrupted = ret == -EINTR;
+	if (ret < 0 && !interrupted)
 		goto out;
 	ret = vx_wav_writer_write(w, r.out, r.nout);
 	if (ret >= 0)
@@ -1066,21 +1071,28 @@ int vx_cmd_replay(int argc, char **argv)
 	vx_jitter_stats(r.jb, &res.js);
 	vx_voice_sender_stats(r.snd, &res.ss);
 	vx_voice_receiver_stats(r.rcv, &res.rs);
+	res.sent = res.ss.packets;
+	sent_s = (double)res.ss.packets * (double)r.frame_ns / 1e9;
 	res.jb_mean_ms = mean(r.delays, r.ndelays);
 	res.jb_p95_ms = r.ndelays ? quantile(r.delays, r.ndelays, 0.95) : 0;
 	if (r.nlatency) {
 		res.have_latency = true;
 		res.lat_p50 = quantile(r.latency, r.nlatency, 0.5);
 		res.lat_p95 = quantile(r.latency, r.nlatency, 0.95);
-		res.lat_max = r.latency[r.nlatency - 1];
+		res.lat_max = r.latency[r.nlatency - 1]; /* sorted by quantile() */
 	}
-	res.bitrate_kbps = res.audio_s > 0 ? (double)res.ss.payload_bytes * 8 / res.audio_s / 1000
-					   : 0;
-	res.cpu_per_audio = res.audio_s > 0 ? res.cpu_per_audio / res.audio_s : 0;
+	/* Per second of audio sent: all of IN, unless interrupted. */
+	res.bitrate_kbps = sent_s > 0 ? (double)res.ss.payload_bytes * 8 / sent_s / 1000 : 0;
+	res.cpu_per_audio = sent_s > 0 ? res.cpu_per_audio / sent_s : 0;
 	/* Too short or silent input has no score: reported as null. */
 	res.have_quality = vx_quality_compare(r.in, r.nin, r.out, r.nout, &res.q) == 0;
 	print_result(&res, o.realtime, o.json);
 	status = VX_EXIT_OK;
+	if (interrupted) {
+		fprintf(stderr, "vox replay: interrupted: %s holds the %.2f s played\n", o.out_path,
+			(double)r.nout / VX_CODEC_RATE);
+		status = VX_EXIT_FAIL;
+	}
 out:
 	if (w)
 		(void)vx_wav_writer_close(w);

@@ -119,8 +119,11 @@ static int apply_knobs(struct vx_voice_sender *s)
 static size_t pick_redundancy(struct vx_voice_sender *s, size_t len, struct vx_red_block *red)
 {
 	unsigned depth = s->adapt.knobs.red_depth;
-	size_t n = 0, room = MAX_PAYLOAD - len - 1;
+	size_t n = 0, room;
 
+	if (len + 1 >= MAX_PAYLOAD)
+		return 0;
+	room = MAX_PAYLOAD - len - 1; /* less the primary's header */
 	for (unsigned d = depth; d >= 1; d--) {
 		const struct past *p = &s->past[d - 1];
 
