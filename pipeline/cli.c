@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* What the vox subcommands share: usage errors, number parsing, signals, the clock. */
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -11,7 +12,8 @@
 
 #include "pipeline/cli.h"
 
-volatile sig_atomic_t vx_cli_signal;
+atomic_int vx_cli_signal;
+static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler stores vx_cli_signal");
 
 /* Set once, before the handler is installed, so the handler reads a settled value. */
 static void (*signal_hook)(int sig);
@@ -57,9 +59,12 @@ bool vx_cli_parse_double(const char *s, double *out)
 
 static void on_signal(int sig)
 {
+	int saved = errno;
+
 	if (signal_hook)
 		signal_hook(sig);
 	vx_cli_signal = sig;
+	errno = saved;
 }
 
 void vx_cli_catch_signals(void (*hook)(int sig))

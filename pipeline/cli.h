@@ -5,6 +5,7 @@
 /* The vox command line: each subcommand is a main()-like function. */
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -66,9 +67,10 @@ bool vx_cli_parse_double(const char *s, double *out) __attribute__((warn_unused_
 
 /*
  * The signal vx_cli_catch_signals() caught last, 0 if none yet. Commands poll it
- * between blocking calls and report it.
+ * between blocking calls and report it. An atomic (lock-free, so a signal handler
+ * may store it): threads other than the one the signal lands on read it too.
  */
-extern volatile sig_atomic_t vx_cli_signal;
+extern atomic_int vx_cli_signal;
 
 /**
  * vx_cli_catch_signals() - turn SIGINT and SIGTERM into vx_cli_signal.
