@@ -21,7 +21,9 @@
  * same model. One-way latency is measured per frame: from the time the frame
  * was handed to the encoder to the tick that played it. The threads allocate
  * nothing, take no lock and block only in their own poll or sleep; output goes
- * to a buffer allocated before they start and is written to OUT.wav after.
+ * to a buffer allocated before they start and is written to OUT.wav after. The
+ * receiver publishes its counts in relaxed atomics for the main thread's
+ * progress line (on a terminal only).
  *
  * Determinism (simulated). The session's static keys, the RTP SSRC, first
  * sequence number and timestamp, the loss/jitter draws and the comfort-noise
@@ -52,6 +54,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -451,6 +454,9 @@ struct rt {
 	pid_t proxy;
 	uint64_t t0;               /* frame 0 is sent at t0 */
 	int err_send, err_recv;    /* each thread's failure, 0 if none */
+	/* For the progress line: the receiver publishes, the main thread reads. */
+	atomic_size_t played, lost;
+	atomic_bool done;
 };
 
 /* Take every datagram waiting on the sender's socket. */
@@ -521,6 +527,15 @@ static void *sender_thread(void *arg)
 	return NULL;
 }
 
+static void publish(struct rt *t)
+{
+	struct vx_jitter_stats st;
+
+	vx_jitter_stats(t->r->jb, &st);
+	atomic_store_explicit(&t->played, t->r->played, memory_order_relaxed);
+	atomic_store_explicit(&t->lost, (size_t)st.lost, memory_order_relaxed);
+}
+
 static void *receiver_thread(void *arg)
 {
 	struct rt *t = arg;
@@ -548,8 +563,28 @@ static void *receiver_thread(void *arg)
 			t->err_recv = (int)n;
 		send_control(t, r->peers.b, false, buf);
 		play_tick(r, vx_cli_now_ns(), t->t0);
+		publish(t);
 	}
+	atomic_store(&t->done, true);
 	return NULL;
+}
+
+/* On a terminal, a line of progress every 200 ms until the receiver is done. */
+static void show_progress(struct rt *t)
+{
+	const struct timespec period = { .tv_nsec = 200000000 };
+	double frame_s = (double)t->r->frame_ns / 1e9;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	while (!atomic_load(&t->done)) {
+		(void)nanosleep(&period, NULL);
+		fprintf(stderr, "\rvox replay: %.1f of %.1f s played, %zu frames lost",
+			(double)atomic_load_explicit(&t->played, memory_order_relaxed) * frame_s,
+			(double)t->r->nframes * frame_s,
+			atomic_load_explicit(&t->lost, memory_order_relaxed));
+	}
+	fputs("\r\033[K", stderr);
 }
 
 /* Start `vox impair --both` between the sockets; learn its listening address. */
@@ -687,6 +722,7 @@ static int run_realtime(struct replay *r, struct result *res)
 		ret = -ret;
 		goto out;
 	}
+	show_progress(&t);
 	pthread_join(ts, NULL);
 	pthread_join(tr, NULL);
 	res->cpu_per_audio = (double)(cpu_ns() - cpu0) / 1e9;
