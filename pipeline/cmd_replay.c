@@ -591,7 +591,7 @@ static void show_progress(struct rt *t)
 static int start_proxy(struct rt *t, char *listen, size_t len)
 {
 	struct vx_udp_info info;
-	char forward[VX_UDP_ADDR_STRLEN], line[256];
+	char forward[VX_UDP_ADDR_STRLEN], line[256] = "";
 	int fds[2];
 	FILE *f;
 	char *p, *end;
