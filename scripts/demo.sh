@@ -14,7 +14,7 @@ export LC_ALL=C
 say() { printf '\n== %s\n$ %s\n' "$1" "$2"; }
 
 tests/data/make-speech.sh "$dir" >/dev/null
-say "A call on a virtual clock: 25 s of speech, Opus, Noise, 5 % loss in bursts of 2, 20 ms jitter" \
+say "A call on a virtual clock: 26 s of speech, Opus, Noise, 5 % loss in bursts of 2, 20 ms jitter" \
 	"vox replay $dir/passage.wav $dir/passage-out.wav --loss 5 --burst 2 --jitter 20"
 "$vox" replay "$dir/passage.wav" "$dir/passage-out.wav" --loss 5 --burst 2 --jitter 20
 echo "(what the receiver played: $dir/passage-out.wav)"
