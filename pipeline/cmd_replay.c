@@ -627,6 +627,8 @@ static int start_proxy(struct rt *t, char *listen, size_t len)
 	p = fgets(line, sizeof(line), f) ? strstr(line, "relaying ") : NULL;
 	end = p ? strstr(p, " -> ") : NULL;
 	fclose(f); /* the proxy writes nothing more: its stats go to /dev/null */
+	if (!end && vx_cli_signal)
+		return -EINTR; /* Ctrl-C while it started */
 	if (!end) {
 		line[strcspn(line, "\n")] = '\0';
 		fprintf(stderr, "vox replay: the impairment proxy failed: %s\n", line);
@@ -691,7 +693,7 @@ static int run_realtime(struct replay *r, struct result *res)
 	}
 	ret = start_proxy(&t, listen, sizeof(listen));
 	if (ret < 0) {
-		if (ret != -EIO)
+		if (ret != -EIO && ret != -EINTR)
 			fprintf(stderr, "vox replay: impairment proxy: %s\n", strerror(-ret));
 		goto out;
 	}
