@@ -121,7 +121,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBS)
 # reach is built the same way (into its own objects) so the sanitizers cover it too.
 FUZZ_FLAGS = -std=c11 -D_GNU_SOURCE -I. -g -O1 $(PKG_CFLAGS) \
              -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC = $(wildcard algorithms/*.c) $(AUDIO_SRC) $(TRANSPORT_SRC)
+FUZZ_LIB_SRC = $(wildcard algorithms/*.c) $(AUDIO_SRC) $(TRANSPORT_SRC) pipeline/jitter.c
 $(BUILD)/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
