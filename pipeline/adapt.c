@@ -25,7 +25,7 @@ int vx_adapt_fec_bitrate(unsigned frame_us, int loss_perc)
 static void decide(struct vx_adapt *a)
 {
 	struct vx_adapt_knobs *k = &a->knobs;
-	int floor;
+	int need;
 
 	k->loss_perc = (int)lround(a->loss * 100);
 	if (k->loss_perc > VX_ADAPT_MAX_LOSS_PERC)
@@ -36,10 +36,13 @@ static void decide(struct vx_adapt *a)
 		k->fec = true;
 	else if (a->loss < FEC_OFF)
 		k->fec = false;
+	/* libopus emits no LBRR at an expected loss of 0 %. */
+	if (k->fec && k->loss_perc < 1)
+		k->loss_perc = 1;
 	k->bitrate = a->cfg.bitrate;
-	floor = k->fec ? vx_adapt_fec_bitrate(a->cfg.frame_us, k->loss_perc) : 0;
-	if (floor > k->bitrate)
-		k->bitrate = floor < a->cfg.max_bitrate ? floor : a->cfg.max_bitrate;
+	need = k->fec ? vx_adapt_fec_bitrate(a->cfg.frame_us, k->loss_perc) : 0;
+	if (need > k->bitrate)
+		k->bitrate = need < a->cfg.max_bitrate ? need : a->cfg.max_bitrate;
 	k->red_depth = k->fec ? a->depth : 0;
 }
 

@@ -17,7 +17,8 @@
  * (bench/peers/voice.sh's clip, simulated).
  *
  * Knobs, from the estimate e and the report's loss-burst histogram:
- * - Opus expected loss = 100 e rounded, at most VX_ADAPT_MAX_LOSS_PERC;
+ * - Opus expected loss = 100 e rounded, at most VX_ADAPT_MAX_LOSS_PERC, and at
+ *   least 1 while FEC is on (libopus emits no LBRR at 0 %);
  * - in-band FEC on from e >= 1 % until e < 0.5 % (hysteresis), and never when the
  *   configuration says no FEC;
  * - bitrate: the configured one, raised while FEC is on to the rate at which
