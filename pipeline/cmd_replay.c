@@ -41,8 +41,8 @@
  * time-stretching added or removed in speech, less the audio still held in the
  * buffer at the end (none unless it was stretching).
  *
- * Protection. The sender starts with no FEC and adapts to the receiver's
- * reports (pipeline/adapt.h); --adapt off instead fixes the knobs for the
+ * Protection. The sender starts protected (VX_ADAPT_START_LOSS) and adapts to the
+ * receiver's reports (pipeline/adapt.h); --adapt off instead fixes the knobs for the
  * expected loss --loss gives, as a caller who knows its path would; --fec off
  * turns in-band FEC and redundancy off either way.
  */
@@ -993,7 +993,7 @@ static int setup(struct replay *r, const struct vx_codec_config *ccfg)
 		.seq = (uint16_t)(v >> 32),
 		.ts = (uint32_t)vx_rand64(&x),
 		.adapt = { .frame_us = o->frame_us, .bitrate = (int)o->bitrate, .fec = o->fec },
-		.expected_loss = o->adapt ? 0 : o->loss / 100,
+		.expected_loss = o->adapt ? VX_ADAPT_START_LOSS : o->loss / 100,
 		.adaptive = o->adapt,
 	};
 	struct vx_voice_receiver_config rcfg = { .pt = scfg.pt };

@@ -152,7 +152,8 @@ static void setup_call(struct call *c, const struct options *o)
 	assert_int_equal(vx_voice_sender_create(&c->snd, &(struct vx_voice_sender_config){
 		.codec = c->enc, .session = c->a, .pt = 111, .ssrc = 0x5eed, .seq = 65000,
 		.ts = 0xfff00000u, .adapt = { .frame_us = 20000, .fec = o->fec },
-		.expected_loss = o->adaptive ? 0 : o->loss, .adaptive = o->adaptive }), 0);
+		.expected_loss = o->adaptive ? VX_ADAPT_START_LOSS : o->loss,
+		.adaptive = o->adaptive }), 0);
 	assert_int_equal(vx_voice_receiver_create(&c->rcv, &(struct vx_voice_receiver_config){
 		.codec = c->dec, .session = c->b, .jitter = c->jb, .pt = 111 }), 0);
 
@@ -245,7 +246,8 @@ static void whole_call(const struct options *o, struct vx_voice_sender_stats *ss
  * The issue's target: at 10 % random loss, >= 85 % of lost frames recovered
  * (the ceiling is 90 %: the next packet is lost too one time in ten). Opus LBRR
  * covers frames of speech; the silent third rides along whole as RFC 2198
- * redundancy, which the controller turns on from the first report.
+ * redundancy. The sender starts protected (VX_ADAPT_START_LOSS) and follows the
+ * reports from then on.
  */
 static void test_fec_recovery_at_10_percent(void **state)
 {

@@ -21,9 +21,10 @@
 # Encoder, both sides: libopus VOIP ("voice"), 24 kb/s constrained VBR, 20 ms frames,
 # complexity 9 and bandwidth chosen by libopus (libopus's defaults, which vox keeps).
 # GStreamer's encoder is told the condition's loss up front (in-band FEC, expected
-# loss rounded up); vox's sender starts without FEC and follows its receiver's
-# reports (pipeline/adapt.h), which may raise its bitrate to where libopus emits FEC
-# and add RFC 2198 redundancy (its bitrate is in the JSON). GStreamer's opusenc defaults (complexity 10, forced fullband, "generic") are
+# loss rounded up); vox's sender starts protected (2 % expected loss) and follows
+# its receiver's reports (pipeline/adapt.h), which may raise its bitrate to where
+# libopus emits FEC and add RFC 2198 redundancy (its bitrate is in the JSON).
+# GStreamer's opusenc defaults (complexity 10, forced fullband, "generic") are
 # overridden to match. The network: delay uniform on 0..2 x JITTER (`vox replay
 # --jitter`'s model; `vox impair` gets delay=JITTER,jitter=JITTER), loss Bernoulli or
 # Gilbert (burst), seed 1 everywhere. rtpjitterbuffer's latency is 2 x JITTER + one
