@@ -778,7 +778,9 @@ static void print_result(const struct result *r, bool realtime, bool json)
 		printf("{\"mode\": \"%s\", \"audio_s\": %.3f, \"frames\": {\"sent\": %" PRIu64
 		       ", \"received\": %" PRIu64 ", \"lost\": %" PRIu64 ", \"late\": %" PRIu64
 		       ", \"duplicate\": %" PRIu64 ", \"concealed\": %" PRIu64
-		       ", \"fec_recovered\": %" PRIu64 ", \"red_recovered\": %" PRIu64 "}, "
+		       ", \"fec_recovered\": %" PRIu64 ", \"red_recovered\": %" PRIu64
+		       ", \"inserted\": %" PRIu64 ", \"dropped\": %" PRIu64 ", \"stretched\": %" PRIu64
+		       "}, "
 		       "\"jitter_buffer_ms\": {\"mean\": %.2f, \"p95\": %.2f}, "
 		       "\"latency_ms\": {%s}, "
 		       "\"bitrate_kbps\": %.2f, \"cpu_s_per_audio_s\": %.4f, \"handshake_ms\": %.3f, "
@@ -787,7 +789,8 @@ static void print_result(const struct result *r, bool realtime, bool json)
 		       "\"loss_perc\": %d, \"bitrate\": %d, \"red_depth\": %u}}\n",
 		       realtime ? "realtime" : "simulated", r->audio_s, r->sent, r->js.received,
 		       r->js.lost, r->js.late, r->js.duplicate, r->js.concealed, r->js.fec_recovered,
-		       r->js.red_recovered, r->jb_mean_ms, r->jb_p95_ms, lat, r->bitrate_kbps,
+		       r->js.red_recovered, r->js.inserted, r->js.dropped, r->js.stretched,
+		       r->jb_mean_ms, r->jb_p95_ms, lat, r->bitrate_kbps,
 		       r->cpu_per_audio, r->handshake_ms, stoi, lsd, changes, r->ss.reports, rtt,
 		       r->ss.knobs.fec ? "true" : "false", r->ss.knobs.loss_perc, r->ss.knobs.bitrate,
 		       r->ss.knobs.red_depth);
