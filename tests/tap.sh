@@ -5,8 +5,9 @@
 #   fails CODE MESSAGE COMMAND... COMMAND exits with CODE and says MESSAGE on stderr,
 #                                 in at most two lines (one error, one hint)
 #   done_testing                  the plan line; exit status 1 if anything failed
-# and helpers for JSON figures: json_num KEY FILE (the first number after "KEY":),
-# and ge, lt, eq A B (numeric comparisons, decimals too).
+# and helpers: need_alsa_speech NAME... (alsa-utils' speech samples, or one failed
+# test and exit), json_num KEY FILE (the first number after "KEY":), and ge, lt,
+# eq A B (numeric comparisons, decimals too).
 tmp=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 n=0
@@ -45,3 +46,12 @@ json_num() {
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 eq() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a == b) }'; }
+
+need_alsa_speech() {
+	for name in "$@"; do
+		[ -r "/usr/share/sounds/alsa/$name.wav" ] && continue
+		echo "1..1"
+		echo "not ok 1 - /usr/share/sounds/alsa/$name.wav missing (install alsa-utils)"
+		exit 1
+	done
+}

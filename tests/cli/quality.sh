@@ -7,14 +7,8 @@ set -u
 vox=${VOX:-build/vox}
 . tests/tap.sh
 
+need_alsa_speech Front_Center Front_Left
 speech=/usr/share/sounds/alsa/Front_Center.wav
-for f in "$speech" /usr/share/sounds/alsa/Front_Left.wav; do
-	if [ ! -r "$f" ]; then
-		echo "1..1"
-		echo "not ok 1 - $f missing (install alsa-utils)"
-		exit 1
-	fi
-done
 
 # 2.9 s of speech: Front_Center then Front_Left.
 sox "$speech" /usr/share/sounds/alsa/Front_Left.wav "$tmp/ref.wav"

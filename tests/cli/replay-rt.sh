@@ -7,12 +7,8 @@ set -u
 vox=${VOX:-build/vox}
 . tests/tap.sh
 
+need_alsa_speech Front_Center
 speech=/usr/share/sounds/alsa/Front_Center.wav
-if [ ! -r "$speech" ]; then
-	echo "1..1"
-	echo "not ok 1 - $speech missing (install alsa-utils)"
-	exit 1
-fi
 
 "$vox" replay --json --realtime --loss 5 --jitter 10 --seed 2 "$speech" "$tmp/rt.wav" >"$tmp/rt.json"
 rc=$?

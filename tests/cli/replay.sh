@@ -8,12 +8,8 @@ set -u
 vox=${VOX:-build/vox}
 . tests/tap.sh
 
+need_alsa_speech Front_Center
 speech=/usr/share/sounds/alsa/Front_Center.wav
-if [ ! -r "$speech" ]; then
-	echo "1..1"
-	echo "not ok 1 - $speech missing (install alsa-utils)"
-	exit 1
-fi
 
 # (1) PCM, no impairment: nothing lost, and the output is the input.
 "$vox" replay --json --codec pcm "$speech" "$tmp/pcm.wav" >"$tmp/pcm.json"
