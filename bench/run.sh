@@ -15,16 +15,17 @@ for b in "$build"/bench/bench_*; do
 	echo "== $(basename "$b")"
 	"$b" --json "$@" >"$b.jsonl"
 done
-for s in bench/*.sh bench/peers/*.sh; do
+for s in bench/*.sh; do
 	[ "$s" = bench/run.sh ] && continue
-	case $s in
-	bench/peers/*)
-		[ "${BENCH_PEERS:-1}" = 0 ] && continue
-		echo "== $s"
-		if [ $quick = 1 ]; then "$s" "$build" --seconds 5; else "$s" "$build"; fi
-		continue ;;
-	esac
 	echo "== $s"
 	"$s" "$build"
+done
+peer_args=
+[ $quick = 1 ] && peer_args="--seconds 5"
+for s in bench/peers/*.sh; do
+	[ "${BENCH_PEERS:-1}" = 0 ] && break
+	echo "== $s"
+	# shellcheck disable=SC2086 # empty or two words
+	"$s" "$build" $peer_args
 done
 echo "bench: results in $build/bench/*.jsonl"
