@@ -581,6 +581,15 @@ static bool my_turn(const struct vx_noise_handshake *hs, unsigned msg)
 	return (msg % 2 == 0) == hs->initiator;
 }
 
+/* An ephemeral public key, sent, received or pre-known: MixHash(), and in psk
+ * mode MixKey() too (the spec's section 9.2). */
+static void mix_e(const struct vx_noise_handshake *hs, struct symmetric *ss, const uint8_t *pub)
+{
+	mix_hash(ss, pub, VX_NOISE_DH_BYTES);
+	if (hs->plan.psk_mode)
+		mix_key(ss, pub, VX_NOISE_DH_BYTES);
+}
+
 /* The spec's DH(), then MixKey(). */
 static int mix_dh(struct progress *w, const struct vx_noise_keypair *local, const uint8_t *remote)
 {
@@ -610,16 +619,15 @@ static int dh_token(const struct vx_noise_handshake *hs, struct progress *w, uin
 }
 
 /*
- * Bytes of the tokens of message @msg from @w's state, and whether a key exists
- * after them (which decides if the payload carries a tag).
+ * Bytes of the next message but its payload: the tokens' keys, and the tags of
+ * its encrypted static and payload once a key exists (from the committed state).
  */
-static size_t tokens_size(const struct vx_noise_handshake *hs, const struct progress *w,
-			  unsigned msg, bool *keyed)
+static size_t overhead(const struct vx_noise_handshake *hs)
 {
-	bool has_key = w->ss.cs.has_key;
+	bool has_key = hs->st.ss.cs.has_key;
 	size_t n = 0;
 
-	for (const uint8_t *t = hs->plan.msg[msg]; *t != END; t++) {
+	for (const uint8_t *t = hs->plan.msg[hs->st.msg]; *t != END; t++) {
 		switch (*t) {
 		case E:
 			n += VX_NOISE_DH_BYTES;
@@ -635,21 +643,14 @@ static size_t tokens_size(const struct vx_noise_handshake *hs, const struct prog
 			break;
 		}
 	}
-	*keyed = has_key;
-	return n;
+	return has_key ? n + VX_NOISE_TAG_BYTES : n;
 }
 
 size_t vx_noise_message_size(const struct vx_noise_handshake *hs, size_t payload_len)
 {
-	bool keyed;
-	size_t n;
-
 	if (hs->st.msg >= hs->plan.messages || !my_turn(hs, hs->st.msg))
 		return 0;
-	n = tokens_size(hs, &hs->st, hs->st.msg, &keyed) + payload_len;
-	if (keyed)
-		n += VX_NOISE_TAG_BYTES;
-	return n;
+	return overhead(hs) + payload_len;
 }
 
 bool vx_noise_handshake_is_complete(const struct vx_noise_handshake *hs)
@@ -714,9 +715,7 @@ static int write_tokens(struct vx_noise_handshake *hs, struct progress *w, uint8
 			}
 			memcpy(p + *n, w->e.pub, VX_NOISE_DH_BYTES);
 			*n += VX_NOISE_DH_BYTES;
-			mix_hash(&w->ss, w->e.pub, VX_NOISE_DH_BYTES);
-			if (hs->plan.psk_mode)
-				mix_key(&w->ss, w->e.pub, VX_NOISE_DH_BYTES);
+			mix_e(hs, &w->ss, w->e.pub);
 			break;
 		case S:
 			assert(hs->has_s);
@@ -772,9 +771,7 @@ static int read_tokens(struct vx_noise_handshake *hs, struct progress *w, const 
 			memcpy(w->re, p + *n, VX_NOISE_DH_BYTES);
 			w->has_re = true;
 			*n += VX_NOISE_DH_BYTES;
-			mix_hash(&w->ss, w->re, VX_NOISE_DH_BYTES);
-			if (hs->plan.psk_mode)
-				mix_key(&w->ss, w->re, VX_NOISE_DH_BYTES);
+			mix_e(hs, &w->ss, w->re);
 			break;
 		case S: {
 			size_t sl = w->ss.cs.has_key ? VX_NOISE_DH_BYTES + VX_NOISE_TAG_BYTES
@@ -805,15 +802,12 @@ ssize_t vx_noise_read_message(struct vx_noise_handshake *hs, const void *msg, si
 {
 	struct progress *w = &hs->work;
 	size_t fixed, plen, n = 0;
-	bool keyed;
 	int ret;
 
 	if (vx_noise_handshake_is_complete(hs) || vx_noise_handshake_is_my_turn(hs))
 		return -EINVAL;
 	/* The keys' and tags' sizes are known before any work: check them first. */
-	fixed = tokens_size(hs, &hs->st, hs->st.msg, &keyed);
-	if (keyed)
-		fixed += VX_NOISE_TAG_BYTES;
+	fixed = overhead(hs);
 	if (len < fixed || len > VX_NOISE_MAX_MESSAGE)
 		return -EINVAL;
 	plen = len - fixed;
@@ -874,9 +868,10 @@ static void mix_premessage(struct vx_noise_handshake *hs, unsigned who)
 			key = mine ? st->e.pub : st->re;
 		else
 			key = mine ? hs->s.pub : st->rs;
-		mix_hash(&st->ss, key, VX_NOISE_DH_BYTES);
-		if (*t == E && hs->plan.psk_mode)
-			mix_key(&st->ss, key, VX_NOISE_DH_BYTES);
+		if (*t == E)
+			mix_e(hs, &st->ss, key);
+		else
+			mix_hash(&st->ss, key, VX_NOISE_DH_BYTES);
 	}
 }
 
