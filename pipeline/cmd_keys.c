@@ -28,20 +28,6 @@ static const char pubkey_help[] =
 	"Warns when the file is readable or writable by group or others.\n"
 	"Exit status: 0 done, 1 unreadable or malformed file, 2 bad usage.\n";
 
-static const char *key_error(int err)
-{
-	switch (err) {
-	case -ENOTSUP:
-		return "not a vox private key file (no '" VX_KEYS_HEADER "' first line)";
-	case -EINVAL:
-		return "the key line is not base64";
-	case -EMSGSIZE:
-		return "wrong key length (an X25519 key is 32 bytes, 44 base64 characters)";
-	default:
-		return strerror(-err);
-	}
-}
-
 int vx_cmd_keygen(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -117,7 +103,7 @@ int vx_cmd_pubkey(int argc, char **argv)
 		return vx_cli_usage("pubkey", "one FILE only: %s", argv[2]);
 	ret = vx_keys_read(argv[1], &kp, &mode);
 	if (ret < 0) {
-		fprintf(stderr, "vox pubkey: %s: %s\n", argv[1], key_error(ret));
+		fprintf(stderr, "vox pubkey: %s: %s\n", argv[1], vx_keys_strerror(ret));
 		return VX_EXIT_FAIL;
 	}
 	if (mode)

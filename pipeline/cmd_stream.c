@@ -53,10 +53,6 @@
 #include "transport/session.h"
 #include "transport/udp.h"
 
-#define PT_OPUS 111 /* VX_RTP_PT_OPUS */
-#define PT_PCM  96  /* VX_RTP_PT_L16_MONO_48000 */
-#define PT_ZPCM 98  /* dynamic: vox's lossless zstd-PCM */
-
 #define NS_PER_S   1000000000ull
 #define MAX_DGRAM  65536
 /* An RTP packet inside a session: 12 header bytes plus the payload must fit. */
@@ -123,27 +119,23 @@ static bool parse_seconds(const char *s, double max_s, uint64_t *ns)
 	return true;
 }
 
-static bool parse_int(const char *s, long lo, long hi, int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return false;
-	*out = (int)v;
-	return true;
-}
-
 static int codec_pt(enum vx_codec_type type)
 {
-	return type == VX_CODEC_OPUS ? PT_OPUS : type == VX_CODEC_PCM ? PT_PCM : PT_ZPCM;
+	switch (type) {
+	case VX_CODEC_OPUS: return VX_RTP_PT_OPUS;
+	case VX_CODEC_PCM: return VX_RTP_PT_L16_MONO_48000;
+	default: return VX_RTP_PT_ZPCM;
+	}
 }
 
 static const char *pt_codec_name(unsigned pt)
 {
-	return pt == PT_OPUS ? "opus" : pt == PT_PCM ? "pcm" : pt == PT_ZPCM ? "zpcm" : NULL;
+	switch (pt) {
+	case VX_RTP_PT_OPUS: return "opus";
+	case VX_RTP_PT_L16_MONO_48000: return "pcm";
+	case VX_RTP_PT_ZPCM: return "zpcm";
+	default: return NULL;
+	}
 }
 
 static bool codec_name_ok(const char *s)
@@ -166,10 +158,7 @@ static int load_keys(const char *cmd, const char *key_path, const char *peer_b64
 	}
 	ret = vx_keys_read(key_path, kp, &mode);
 	if (ret < 0) {
-		fprintf(stderr, "vox %s: %s: %s\n", cmd, key_path,
-			ret == -ENOTSUP ? "not a vox private key file" :
-			ret == -EINVAL ? "the key line is not base64" :
-			ret == -EMSGSIZE ? "wrong key length" : strerror(-ret));
+		fprintf(stderr, "vox %s: %s: %s\n", cmd, key_path, vx_keys_strerror(ret));
 		return ret;
 	}
 	if (mode)
@@ -317,7 +306,7 @@ int vx_cmd_send(int argc, char **argv)
 	unsigned frame_us = 0;
 	int bitrate = 0, fec = -1, opt, ret, status = VX_EXIT_FAIL;
 	bool insecure = false, json = false;
-	uint64_t hs_timeout = 5 * NS_PER_S;
+	uint64_t hs_timeout = 5 * NS_PER_S, v;
 	struct vx_codec_config ccfg;
 	struct vx_codec *codec = NULL;
 	struct vx_noise_keypair kp;
@@ -346,16 +335,18 @@ int vx_cmd_send(int argc, char **argv)
 						    optarg);
 			break;
 		case O_BITRATE:
-			if (!parse_int(optarg, 500, 512000, &bitrate))
+			if (!vx_cli_parse_u64(optarg, 10, 500, 512000, &v))
 				return vx_cli_usage("send",
 						    "--bitrate wants 500 to 512000 bits/s: %s",
 						    optarg);
+			bitrate = (int)v;
 			break;
 		case O_FEC:
-			if (!parse_int(optarg, 0, 100, &fec))
+			if (!vx_cli_parse_u64(optarg, 10, 0, 100, &v))
 				return vx_cli_usage("send",
 						    "--fec wants a loss percentage, 0 to 100: %s",
 						    optarg);
+			fec = (int)v;
 			break;
 		case O_KEY: key_path = optarg; break;
 		case O_PEER: peer_b64 = optarg; break;
@@ -801,7 +792,7 @@ static int start_codec(struct receiver *rc, unsigned pt)
 	if (ret < 0)
 		return ret;
 	rc->po.codec = rc->codec;
-	rc->po.opus = pt == PT_OPUS;
+	rc->po.opus = pt == VX_RTP_PT_OPUS;
 	rc->po.frame_samples = vx_codec_frame_samples(rc->codec);
 	rc->want_pt = (int)pt;
 	return 0;

@@ -159,3 +159,17 @@ out:
 	sodium_memzero(text, sizeof(text));
 	return ret;
 }
+
+const char *vx_keys_strerror(int err)
+{
+	switch (err) {
+	case -ENOTSUP:
+		return "not a vox private key file (no '" VX_KEYS_HEADER "' first line)";
+	case -EINVAL:
+		return "the key line is not base64";
+	case -EMSGSIZE:
+		return "wrong key length (an X25519 key is 32 bytes, 44 base64 characters)";
+	default:
+		return strerror(-err);
+	}
+}

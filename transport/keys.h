@@ -52,6 +52,14 @@ int vx_keys_read(const char *path, struct vx_noise_keypair *kp, unsigned *loose_
 	__attribute__((warn_unused_result));
 
 /**
+ * vx_keys_strerror() - what a vx_keys_read() error means, for a message.
+ * @err: its negative return.
+ *
+ * Return: a static string (strerror()'s for the errno values of open() and read()).
+ */
+const char *vx_keys_strerror(int err);
+
+/**
  * vx_keys_encode() - a 32-byte key as base64.
  * @key: VX_NOISE_DH_BYTES.
  * @out: VX_KEYS_B64_CHARS + 1 bytes: the text and a NUL.

@@ -44,6 +44,7 @@
 #define VX_RTP_PT_L16_MONO_44100   11 /* static, RFC 3551 table 4 */
 #define VX_RTP_PT_L16_MONO_48000   96 /* dynamic: vox's choice */
 #define VX_RTP_PT_L16_STEREO_48000 97 /* dynamic: vox's choice */
+#define VX_RTP_PT_ZPCM       98  /* dynamic: vox's lossless zstd-PCM (audio/codec.h) */
 #define VX_RTP_PT_RED        120 /* dynamic: RFC 2198 redundancy over Opus (transport/red.h) */
 #define VX_RTP_OPUS_CLOCK    48000   /* Hz, RFC 7587 section 4.1, always */
 
