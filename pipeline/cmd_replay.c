@@ -78,9 +78,6 @@
 #include "transport/session.h"
 #include "transport/udp.h"
 
-#define PT_OPUS 111 /* VX_RTP_PT_OPUS */
-#define PT_PCM  96  /* VX_RTP_PT_L16_MONO_48000 */
-#define PT_ZPCM 98  /* dynamic: vox's lossless zstd-PCM, as vox send */
 
 #define T0_NS        1000000000ull       /* virtual start: 1 s, clear of 0 */
 #define EPOCH_NS     1700000000000000000ull /* fixed TAI64N base: no wall clock */
@@ -990,8 +987,7 @@ static int setup(struct replay *r, const struct vx_codec_config *ccfg)
 	uint64_t x = o->seed ^ 0x727470ull; /* "rtp" */
 	uint64_t v = vx_rand64(&x);
 	struct vx_voice_sender_config scfg = {
-		.pt = ccfg->type == VX_CODEC_OPUS ? PT_OPUS : ccfg->type == VX_CODEC_PCM ? PT_PCM
-											 : PT_ZPCM,
+		.pt = vx_voice_pt(ccfg->type),
 		.ssrc = (uint32_t)v,
 		.seq = (uint16_t)(v >> 32),
 		.ts = (uint32_t)vx_rand64(&x),

@@ -48,6 +48,7 @@
 #include "audio/codec.h"
 #include "audio/wav.h"
 #include "pipeline/cli.h"
+#include "pipeline/voice.h"
 #include "transport/keys.h"
 #include "transport/rtp.h"
 #include "transport/session.h"
@@ -117,15 +118,6 @@ static bool parse_seconds(const char *s, double max_s, uint64_t *ns)
 		return false;
 	*ns = (uint64_t)(v * 1e9);
 	return true;
-}
-
-static int codec_pt(enum vx_codec_type type)
-{
-	switch (type) {
-	case VX_CODEC_OPUS: return VX_RTP_PT_OPUS;
-	case VX_CODEC_PCM: return VX_RTP_PT_L16_MONO_48000;
-	default: return VX_RTP_PT_ZPCM;
-	}
 }
 
 static const char *pt_codec_name(unsigned pt)
@@ -448,7 +440,7 @@ int vx_cmd_send(int argc, char **argv)
 
 	{
 		uint32_t rnd[3];
-		struct vx_rtp_packet p = { .pt = (uint8_t)codec_pt(ccfg.type), .marker = true };
+		struct vx_rtp_packet p = { .pt = vx_voice_pt(ccfg.type), .marker = true };
 		uint64_t frame_ns = (uint64_t)frame_us * 1000u;
 
 		/* RFC 3550 section 5.1: random SSRC, first sequence number and timestamp. */
@@ -1030,7 +1022,7 @@ int vx_cmd_recv(int argc, char **argv)
 		struct vx_codec_config cfg;
 
 		(void)vx_codec_config_by_name(&cfg, codec_name);
-		ret = start_codec(&rc, (unsigned)codec_pt(cfg.type));
+		ret = start_codec(&rc, vx_voice_pt(cfg.type));
 		if (ret < 0) {
 			fprintf(stderr, "vox recv: codec: %s\n", strerror(-ret));
 			goto out;

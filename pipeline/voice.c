@@ -53,6 +53,18 @@ struct vx_voice_receiver {
 	uint8_t inner[MAX_INNER];
 };
 
+uint8_t vx_voice_pt(enum vx_codec_type type)
+{
+	switch (type) {
+	case VX_CODEC_OPUS:
+		return VX_RTP_PT_OPUS;
+	case VX_CODEC_PCM:
+		return VX_RTP_PT_L16_MONO_48000;
+	default:
+		return VX_RTP_PT_ZPCM;
+	}
+}
+
 int vx_voice_sender_create(struct vx_voice_sender **out, const struct vx_voice_sender_config *cfg)
 {
 	struct vx_voice_sender *s;

@@ -82,6 +82,13 @@ struct vx_voice_receiver_stats {
 struct vx_voice_sender;
 struct vx_voice_receiver;
 
+/**
+ * vx_voice_pt() - the RTP payload type vox gives a codec's packets: Opus 111,
+ * L16 mono 48 kHz 96, zPCM 98 (transport/rtp.h).
+ * Context: real-time safe.
+ */
+uint8_t vx_voice_pt(enum vx_codec_type type);
+
 int vx_voice_sender_create(struct vx_voice_sender **out, const struct vx_voice_sender_config *cfg)
 	__attribute__((warn_unused_result));
 void vx_voice_sender_destroy(struct vx_voice_sender *s);
