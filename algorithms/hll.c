@@ -439,17 +439,23 @@ static size_t stream_bound(unsigned p, unsigned k, uint64_t count, uint64_t rank
 
 /* --- form changes (the only places a sketch allocates after create) ----------- */
 
-static void drop_sparse(struct vx_hll *s)
+/* Empty the sparse list: stream and buffer, keeping the buffer's memory. */
+static void drop_stream(struct vx_hll *s)
 {
 	free(s->stream);
-	free(s->buf);
 	s->stream = NULL;
 	s->stream_bytes = 0;
 	s->stream_cap = 0;
 	s->count = 0;
 	s->rank_sum = 0;
-	s->buf = NULL;
 	s->nbuf = 0;
+}
+
+static void drop_sparse(struct vx_hll *s)
+{
+	drop_stream(s);
+	free(s->buf);
+	s->buf = NULL;
 	s->buf_cap = 0;
 }
 
@@ -734,17 +740,10 @@ bool vx_hll_is_sparse(const struct vx_hll *s)
 
 void vx_hll_clear(struct vx_hll *s)
 {
-	if (s->dense) {
+	if (s->dense)
 		memset(s->regs, 0, dense_bytes(s->p));
-		return;
-	}
-	free(s->stream);
-	s->stream = NULL;
-	s->stream_bytes = 0;
-	s->stream_cap = 0;
-	s->count = 0;
-	s->rank_sum = 0;
-	s->nbuf = 0;
+	else
+		drop_stream(s);
 }
 
 int vx_hll_merge(struct vx_hll *dst, const struct vx_hll *src)
