@@ -339,14 +339,13 @@ static int cmd_top(int argc, char **argv)
 			printf("  %.*s\n", (int)it->len, (const char *)it->key);
 		}
 	}
-	if (c.json)
+	if (c.json) {
 		printf("],\"records\":%llu,\"bytes\":%zu}\n", (unsigned long long)vx_mg_total(t.mg),
 		       vx_mg_footprint(t.mg));
-	else
+	} else {
 		printf("%llu records; Misra-Gries with %llu counters, bound N/(C+1) = %.0f, ",
 		       (unsigned long long)vx_mg_total(t.mg), (unsigned long long)counters,
 		       (double)vx_mg_total(t.mg) / (double)(counters + 1));
-	if (!c.json) {
 		print_size(stdout, (double)vx_mg_footprint(t.mg));
 		if (t.exact) {
 			printf("; exact hash map ");
@@ -610,9 +609,13 @@ static int read_file(const char *path, void **out, size_t *len)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0)
+		ret = -errno;
+	else if (!S_ISREG(st.st_mode))
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	if (ret) {
 		close(fd);
-		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		return ret;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
