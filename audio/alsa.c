@@ -96,22 +96,13 @@ static void install_quiet(void)
 
 /* ---- open and configure ------------------------------------------------------------ */
 
-static bool period_us_is_valid(unsigned us)
-{
-	static const unsigned list[] = { VX_CODEC_FRAME_US_LIST };
-
-	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
-		if (us == list[i])
-			return true;
-	return false;
-}
-
 static bool config_is_valid(const struct vx_alsa_config *cfg)
 {
 	return cfg->device && cfg->device[0] &&
 	       (cfg->stream == VX_ALSA_CAPTURE || cfg->stream == VX_ALSA_PLAYBACK) &&
 	       cfg->rate >= 8000 && cfg->rate <= 192000 &&
-	       (cfg->channels == 1 || cfg->channels == 2) && period_us_is_valid(cfg->period_us) &&
+	       (cfg->channels == 1 || cfg->channels == 2) &&
+	       vx_codec_us_to_samples(cfg->period_us) != 0 &&
 	       cfg->periods >= VX_ALSA_MIN_PERIODS && cfg->periods <= VX_ALSA_MAX_PERIODS;
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The codec interface: argument checks common to every codec, then dispatch
- * through the vtable. Also the pieces pcm and zpcm share: frame-size codes and
- * concealment by reflection.
+ * through the vtable. Also the pieces pcm and zpcm share: frame-size codes, L16
+ * and concealment by reflection.
  */
 #include "audio/codec.h"
 
@@ -37,6 +37,26 @@ size_t vx_codec_code_to_samples(unsigned code)
 	if (code >= N_FRAME_SIZES)
 		return 0;
 	return (size_t)frame_us_list[code] * VX_CODEC_RATE / 1000000u;
+}
+
+void vx_codec_l16_put(uint8_t *out, const int16_t *pcm, size_t values)
+{
+	for (size_t i = 0; i < values; i++) {
+		uint16_t u = (uint16_t)pcm[i];
+
+		out[2 * i] = (uint8_t)(u >> 8);
+		out[2 * i + 1] = (uint8_t)u;
+	}
+}
+
+void vx_codec_l16_get(int16_t *pcm, const uint8_t *in, size_t values)
+{
+	for (size_t i = 0; i < values; i++) {
+		uint16_t u = (uint16_t)(in[2 * i] << 8 | in[2 * i + 1]);
+
+		/* Two's complement by arithmetic, not an implementation-defined cast. */
+		pcm[i] = (int16_t)(u < 0x8000u ? (int32_t)u : (int32_t)u - 0x10000);
+	}
 }
 
 int vx_codec_config_by_name(struct vx_codec_config *cfg, const char *name)

@@ -81,6 +81,17 @@ struct vx_codec_config {
 struct vx_codec;
 
 /**
+ * vx_codec_us_to_samples() - samples per channel in a frame of @us microseconds.
+ * @us: a duration from VX_CODEC_FRAME_US_LIST.
+ *
+ * Also the test of a frame duration, as for an ALSA period of one codec frame.
+ *
+ * Context: real-time safe.
+ * Return: 120 to 2880, or 0 if @us is not one of the six durations.
+ */
+size_t vx_codec_us_to_samples(unsigned us);
+
+/**
  * vx_codec_config_by_name() - a default configuration for a codec by name.
  * @cfg:  filled in: 48 kHz, mono, 20 ms frames, and the name's type and app.
  * @name: "opus" (= "opus-voip"), "opus-audio", "opus-lowdelay", "pcm" or "zpcm".

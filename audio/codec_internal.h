@@ -49,12 +49,13 @@ extern const struct vx_codec_ops vx_codec_opus_ops;
 extern const struct vx_codec_ops vx_codec_pcm_ops;
 extern const struct vx_codec_ops vx_codec_zpcm_ops;
 
-/* Samples per channel in a frame of @us microseconds, or 0 if not a valid duration. */
-size_t vx_codec_us_to_samples(unsigned us);
-
 /* Frame-size codes 0..5 for the six durations, as pcm and zpcm need them. */
 int vx_codec_samples_to_code(size_t samples);
 size_t vx_codec_code_to_samples(unsigned code);
+
+/* L16 (RFC 3551 section 4.5.11), big-endian S16: pcm's packets, zpcm's raw fallback. */
+void vx_codec_l16_put(uint8_t *out, const int16_t *pcm, size_t values);
+void vx_codec_l16_get(int16_t *pcm, const uint8_t *in, size_t values);
 
 /*
  * Concealment by reflection for codecs without a model of speech (pcm, zpcm):

@@ -42,12 +42,7 @@ static int pcm_encode(struct vx_codec *c, const int16_t *pcm, uint8_t *packet, s
 
 	if (cap < 2 * n)
 		return -ENOBUFS;
-	for (size_t i = 0; i < n; i++) {
-		uint16_t u = (uint16_t)pcm[i];
-
-		packet[2 * i] = (uint8_t)(u >> 8);
-		packet[2 * i + 1] = (uint8_t)u;
-	}
+	vx_codec_l16_put(packet, pcm, n);
 	return (int)(2 * n);
 }
 
@@ -61,12 +56,7 @@ static int pcm_decode(struct vx_codec *c, const uint8_t *packet, size_t len, int
 		return -EBADMSG;
 	if (samples > max_samples)
 		return -ENOBUFS;
-	for (size_t i = 0; i < samples * c->channels; i++) {
-		uint16_t u = (uint16_t)(packet[2 * i] << 8 | packet[2 * i + 1]);
-
-		/* Two's complement by arithmetic, not an implementation-defined cast. */
-		pcm[i] = (int16_t)(u < 0x8000u ? (int32_t)u : (int32_t)u - 0x10000);
-	}
+	vx_codec_l16_get(pcm, packet, samples * c->channels);
 	vx_codec_plc_remember(&to_pcm(c)->plc, pcm, samples, c->channels);
 	return (int)samples;
 }

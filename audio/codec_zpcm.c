@@ -222,12 +222,7 @@ static int encode_raw(const int16_t *pcm, size_t values, uint8_t *packet, size_t
 		return -ENOBUFS;
 	packet[0] = head;
 	packet[1] = 0;
-	for (size_t i = 0; i < values; i++) {
-		uint16_t u = (uint16_t)pcm[i];
-
-		packet[ZPCM_HEADER + 2 * i] = (uint8_t)(u >> 8);
-		packet[ZPCM_HEADER + 2 * i + 1] = (uint8_t)u;
-	}
+	vx_codec_l16_put(packet + ZPCM_HEADER, pcm, values);
 	return (int)(ZPCM_HEADER + 2 * values);
 }
 
@@ -280,19 +275,13 @@ static int zpcm_decode(struct vx_codec *c, const uint8_t *packet, size_t len, in
 	packet += ZPCM_HEADER;
 	len -= ZPCM_HEADER;
 
+	if (method == ZPCM_RAW && (orders || len != 2 * values))
+		return -EBADMSG;
+	if (n > max_samples)
+		return -ENOBUFS;
 	if (method == ZPCM_RAW) {
-		if (orders || len != 2 * values)
-			return -EBADMSG;
-		if (n > max_samples)
-			return -ENOBUFS;
-		for (size_t i = 0; i < values; i++) {
-			uint16_t u = (uint16_t)(packet[2 * i] << 8 | packet[2 * i + 1]);
-
-			pcm[i] = (int16_t)(u < 0x8000u ? (int32_t)u : (int32_t)u - 0x10000);
-		}
+		vx_codec_l16_get(pcm, packet, values);
 	} else {
-		if (n > max_samples)
-			return -ENOBUFS;
 		/* Into a buffer of exactly the planes' size: zstd stops at its
 		 * capacity, so a frame claiming more content fails here instead of
 		 * writing past it; one claiming less fails the size check. */
