@@ -430,7 +430,6 @@ int vx_cmd_record(int argc, char **argv)
 	double seconds = 0;
 	uint64_t limit = 0, frames = 0, channels;
 	const char *path;
-	char *end;
 	int c, ret, err;
 
 	opterr = 0;
@@ -438,8 +437,7 @@ int vx_cmd_record(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			seconds = strtod(optarg, &end);
-			if (end == optarg || *end || !(seconds > 0 && seconds <= 86400))
+			if (!vx_cli_parse_double(optarg, &seconds) || !(seconds > 0 && seconds <= 86400))
 				return vx_cli_usage("record", "--seconds takes a number of seconds "
 					"above 0, up to 86400, not '%s'", optarg);
 			break;
@@ -468,8 +466,11 @@ int vx_cmd_record(int argc, char **argv)
 	if (ret != VX_EXIT_OK)
 		return ret;
 	p = vx_alsa_params(a);
+	/* At least one frame: a limit of 0 would mean none at all. */
 	if (seconds > 0)
 		limit = (uint64_t)llround(seconds * p->rate);
+	if (seconds > 0 && !limit)
+		limit = 1;
 	err = vx_wav_writer_open(&w, path, p->rate, p->channels, VX_WAV_S16);
 	if (err < 0) {
 		fprintf(stderr, "vox record: cannot create '%s': %s\n", path, errno_text(err));
