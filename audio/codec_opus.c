@@ -185,10 +185,7 @@ static int opus_decode_fec(struct vx_codec *c, const uint8_t *next, size_t len, 
 	if (!ret || o->last_celt ||
 	    (size_t)opus_packet_get_samples_per_frame(next, VX_CODEC_RATE) > samples)
 		return -ENODATA;
-	ret = opus_decode(o->dec, next, (opus_int32)len, pcm, (int)samples, 1);
-	if (ret < 0)
-		return from_opus(ret);
-	return ret;
+	return from_opus_count(opus_decode(o->dec, next, (opus_int32)len, pcm, (int)samples, 1));
 }
 
 static int opus_set(struct vx_codec *c, enum vx_codec_ctl ctl, int value)
