@@ -35,6 +35,18 @@ out_has() { grep -q -- "$1" "$tmp/out"; }
 err_has() { grep -q -- "$1" "$tmp/err"; }
 frames_of() { soxi -s "$1" 2>/dev/null; }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
+size_at_least() { [ "$(size_of "$1")" -ge "$2" ]; }
+# poll COMMAND...: until it succeeds, every 50 ms for at most 20 s. What the tests
+# wait for (a server that answers, a WAV that holds N bytes) has no event a shell
+# can block on, so the condition itself is polled, never a guessed delay; on a
+# timeout the checks that follow fail.
+poll() {
+	i=0
+	until "$@" || [ $i -ge 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
 
 for tool in sox soxi mkfifo; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
@@ -124,11 +136,7 @@ record_until() { # SIGNAL BYTES NAME
 	head -c "$bytes" "$tmp/mono.raw" >&3
 	"$vox" record "$tmp/$name.wav" --device "vxin:$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
-	i=0
-	while [ "$(size_of "$tmp/$name.wav")" -lt $((44 + bytes)) ] && [ $i -lt 400 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	poll size_at_least "$tmp/$name.wav" $((44 + bytes))
 	kill "-$sig" "$pid"
 	exec 3>&-
 	wait "$pid"
@@ -191,22 +199,14 @@ else
 	$pulse_env pulseaudio --daemonize=no --exit-idle-time=-1 -n --load=module-null-sink \
 		--load="module-native-protocol-unix auth-anonymous=1" >"$tmp/pulse.log" 2>&1 &
 	pa_pid=$!
-	i=0
-	until $pulse_env pactl info >/dev/null 2>&1 || [ $i -ge 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	poll $pulse_env pactl info >/dev/null 2>&1
 	$pulse_env "$vox" record "$tmp/pulse1.wav" --device pulse --seconds 1 >"$tmp/out" 2>"$tmp/err"
 	echo $? >"$tmp/rc"
 	check "1 s recorded from PulseAudio's clocked device is exactly 48000 frames" \
 		sh -c "[ \$(cat '$tmp/rc') -eq 0 ] && [ \"\$(soxi -s '$tmp/pulse1.wav')\" = 48000 ]"
 	$pulse_env "$vox" record "$tmp/pulse.wav" --device pulse >"$tmp/out" 2>"$tmp/err" &
 	pid=$!
-	i=0
-	while [ "$(size_of "$tmp/pulse.wav")" -le 9644 ] && [ $i -lt 400 ]; do # 0.1 s in
-		sleep 0.05
-		i=$((i + 1))
-	done
+	poll size_at_least "$tmp/pulse.wav" $((44 + 9600)) # 0.1 s in
 	kill -INT "$pid"
 	wait "$pid"
 	echo $? >"$tmp/rc"
