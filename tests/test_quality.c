@@ -438,9 +438,10 @@ static double seconds(void)
  * 29 s: the speech ten times, one jitter-buffer edit in a pause of each copy
  * (a 200 ms stall in the fourth), the lag drifting from 0 to 260 ms. Every change
  * is found, and STOI is 1.0000 against 0.4693 with the global lag. The time is
- * printed, not asserted tightly (sanitizer builds run the same case); measured
- * at -O2: 0.60 s for the whole compare, 0.54 s with the global lag alone, so the
- * 59 pieces cost about 0.06 s.
+ * printed, never asserted (sanitizer builds and a loaded machine run the same
+ * case); what bounds it is asserted instead: 59 pieces, each searched within
+ * 250 ms of the lag before it. Measured at -O2: 0.60 s for the whole compare,
+ * 0.54 s with the global lag alone, so the 59 pieces cost about 0.06 s.
  */
 static void test_quality_piecewise_tracks_30_s_of_edits(void **state)
 {
@@ -480,7 +481,7 @@ static void test_quality_piecewise_tracks_30_s_of_edits(void **state)
 	assert_true(g.stoi < 0.8);
 	assert_int_equal(q.delay_changes, COPIES);
 	assert_true(q.delay_min_ms == 0 && q.delay_max_ms == 260);
-	assert_true(t1 - t0 < 10.0);
+	assert_int_equal(q.pieces, 59);
 	free(ref);
 	free(deg);
 }
