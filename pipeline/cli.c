@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audio/codec.h"
 #include "pipeline/cli.h"
 
 atomic_int vx_cli_signal;
@@ -90,15 +91,11 @@ uint64_t vx_cli_now_ns(void)
 
 bool vx_cli_parse_frame_ms(const char *s, unsigned *frame_us)
 {
-	static const unsigned list[] = { 2500, 5000, 10000, 20000, 40000, 60000 };
 	double ms;
 
-	if (!vx_cli_parse_double(s, &ms) || !(ms > 0 && ms <= 60))
+	if (!vx_cli_parse_double(s, &ms) || !(ms > 0 && ms <= 60) ||
+	    !vx_codec_us_to_samples((unsigned)lround(ms * 1000)))
 		return false;
-	for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
-		if (lround(ms * 1000) == list[i]) {
-			*frame_us = list[i];
-			return true;
-		}
-	return false;
+	*frame_us = (unsigned)lround(ms * 1000);
+	return true;
 }
