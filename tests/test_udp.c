@@ -27,8 +27,6 @@
 
 /* ---- allocation counting (--wrap) ------------------------------------------- */
 
-/* Its __real_malloc and kin exist only with the --wrap flags: without them this
- * program does not link, so a count of 0 cannot come from a missing wrap. */
 #include "tests/wrap_alloc.h"
 
 /* ---- helpers ------------------------------------------------------------------ */

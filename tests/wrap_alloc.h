@@ -8,6 +8,9 @@
  * (see the Makefile) includes this once; its malloc family then forwards to
  * libc's, counting calls in allocs while allocs_armed is set. It catches the
  * program's own calls and its static libraries', not a shared library's.
+ * Without the flags the program does not link (__real_malloc and kin exist only
+ * with them), so a count of 0 never comes from a missing wrap: no test needs to
+ * check that the wrap is in place.
  */
 #include <stdbool.h>
 #include <stddef.h>
