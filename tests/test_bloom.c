@@ -27,28 +27,6 @@
 #define ABSENT (UINT64_C(1) << 40)
 #define SECOND (UINT64_C(1) << 41)
 
-/*
- * The filters' arrays come from posix_memalign(), which glibc does not route
- * through malloc(): shadow it and aligned_alloc() too, so that the real-time
- * case would see one.
- */
-#if COUNT_ALLOCS
-void *__libc_memalign(size_t align, size_t size);
-
-void *aligned_alloc(size_t align, size_t size)
-{
-	allocs += allocs_armed;
-	return __libc_memalign(align, size);
-}
-
-int posix_memalign(void **p, size_t align, size_t size)
-{
-	allocs += allocs_armed;
-	*p = __libc_memalign(align, size);
-	return *p ? 0 : ENOMEM;
-}
-#endif
-
 static void key_of(uint64_t i, uint8_t key[8])
 {
 	for (unsigned j = 0; j < 8; j++)
