@@ -29,19 +29,13 @@ struct ctx {
 	struct vx_cms *cms;
 };
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_cms: %s failed\n", what);
-	exit(1);
-}
-
 static void cms_setup(void *p)
 {
 	struct ctx *c = p;
 
 	vx_cms_destroy(c->cms);
 	if (vx_cms_create(&c->cms, EPSILON, DELTA, c->mode) < 0)
-		die("vx_cms_create");
+		vx_bench_die("vx_cms_create");
 }
 
 static void cms_add(void *p, uint64_t ops)
@@ -73,7 +67,7 @@ static void note_error(struct vx_bench *b, const struct vx_cms *cms,
 	double n = (double)vx_exact_counts_total(ex), max = 0, sum = 0;
 
 	if (!all || vx_exact_counts_top(ex, all, nd) < 0)
-		die("vx_exact_counts_top");
+		vx_bench_die("vx_exact_counts_top");
 	for (size_t i = 0; i < nd; i++) {
 		double e = (double)(vx_cms_estimate(cms, all[i].key, all[i].len) - all[i].count) / n;
 
@@ -131,7 +125,7 @@ int main(int argc, char **argv)
 	struct vx_workload_keys st;
 
 	if (vx_workload_keys_create(&st, big, distinct, 1000000, ZIPF_S, 1, 99) < 0)
-		die("vx_workload_keys_create");
+		vx_bench_die("vx_workload_keys_create");
 
 	run_size(b, &st, quick ? 10000 : 100000, quick ? "1e4" : "1e5");
 	run_size(b, &st, big, quick ? "1e5" : "1e7");

@@ -40,12 +40,6 @@
 #define FM_M_BIG  16384
 #define MAX_CHECK 40
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_hll: %s failed\n", what);
-	exit(1);
-}
-
 struct ctx {
 	struct vx_hll *hll;
 	struct vx_hll *other;     /* merge source */
@@ -65,7 +59,7 @@ static void hll_fresh(void *p)
 
 	vx_hll_destroy(c->hll);
 	if (vx_hll_create(&c->hll, P, c->form) < 0)
-		die("vx_hll_create");
+		vx_bench_die("vx_hll_create");
 }
 
 static void hll_add_hash(void *p, uint64_t ops)
@@ -76,7 +70,7 @@ static void hll_add_hash(void *p, uint64_t ops)
 	for (uint64_t i = 0; i < ops; i++)
 		ret |= vx_hll_add_hash(c->hll, c->hashes[i]);
 	if (ret)
-		die("vx_hll_add_hash");
+		vx_bench_die("vx_hll_add_hash");
 }
 
 static void hll_add_key(void *p, uint64_t ops)
@@ -87,7 +81,7 @@ static void hll_add_key(void *p, uint64_t ops)
 	for (uint64_t i = 0; i < ops; i++)
 		ret |= vx_hll_add(c->hll, &i, sizeof(i));
 	if (ret)
-		die("vx_hll_add");
+		vx_bench_die("vx_hll_add");
 }
 
 static void hll_estimate(void *p, uint64_t ops)
@@ -106,7 +100,7 @@ static void hll_merge(void *p, uint64_t ops)
 
 	for (uint64_t i = 0; i < ops; i++)
 		if (vx_hll_merge(c->hll, c->other) < 0)
-			die("vx_hll_merge");
+			vx_bench_die("vx_hll_merge");
 }
 
 /* --- FM and the exact set ------------------------------------------------------- */
@@ -150,7 +144,7 @@ static void exact_fresh(void *p)
 
 	vx_exact_counts_destroy(c->exact);
 	if (vx_exact_counts_create(&c->exact) < 0)
-		die("vx_exact_counts_create");
+		vx_bench_die("vx_exact_counts_create");
 }
 
 static void exact_add_key(void *p, uint64_t ops)
@@ -159,7 +153,7 @@ static void exact_add_key(void *p, uint64_t ops)
 
 	for (uint64_t i = 0; i < ops; i++)
 		if (vx_exact_counts_add(c->exact, &i, sizeof(i), 1) < 0)
-			die("vx_exact_counts_add");
+			vx_bench_die("vx_exact_counts_add");
 }
 
 /* New keys into a set that already holds many (see bench_updates()). */
@@ -169,7 +163,7 @@ static void exact_add_more(void *p, uint64_t ops)
 
 	for (uint64_t i = 0; i < ops; i++, c->next_key++)
 		if (vx_exact_counts_add(c->exact, &c->next_key, sizeof(c->next_key), 1) < 0)
-			die("vx_exact_counts_add");
+			vx_bench_die("vx_exact_counts_add");
 }
 
 static double rel(double est, uint64_t n)
@@ -225,7 +219,7 @@ static void bench_updates(struct vx_bench *b, const uint64_t *hashes, uint64_t n
 	for (int big = 0; big < 2; big++) {
 		c.fm_m = big ? FM_M_BIG : FM_M;
 		if (vx_fm_create(&c.fm, c.fm_m) < 0)
-			die("vx_fm_create");
+			vx_bench_die("vx_fm_create");
 		snprintf(name, sizeof(name), "fm/add_hash/m%u/%s", c.fm_m, size);
 		if (vx_bench_selected(b, name)) {
 			note_fm(b, &c, fm_add_hash, n);
@@ -281,10 +275,10 @@ static void bench_queries(struct vx_bench *b, const uint64_t *hashes)
 						 .run = hll_estimate, .ctx = &c, .ops = 1000 });
 	/* Merging two sparse 1,000-item sketches (stays sparse: allocates). */
 	if (vx_hll_create(&c.other, P, VX_HLL_SPARSE) < 0)
-		die("vx_hll_create");
+		vx_bench_die("vx_hll_create");
 	for (int i = 0; i < 1000; i++)
 		if (vx_hll_add_hash(c.other, vx_hash_mix64((uint64_t)i + 0xabcdef)) < 0)
-			die("vx_hll_add_hash");
+			vx_bench_die("vx_hll_add_hash");
 	hll_merge(&c, 1);
 	vx_bench_note(b, "bytes", (double)vx_hll_footprint(c.hll));
 	vx_bench_note(b, "sparse", vx_hll_is_sparse(c.hll));
@@ -299,10 +293,10 @@ static void bench_queries(struct vx_bench *b, const uint64_t *hashes)
 	hll_fresh(&c);
 	hll_add_hash(&c, 100000);
 	if (vx_hll_create(&c.other, P, VX_HLL_DENSE) < 0)
-		die("vx_hll_create");
+		vx_bench_die("vx_hll_create");
 	for (int i = 0; i < 100000; i++)
 		if (vx_hll_add_hash(c.other, vx_hash_mix64((uint64_t)i + 0xabcdef)) < 0)
-			die("vx_hll_add_hash");
+			vx_bench_die("vx_hll_add_hash");
 	vx_bench_note(b, "bytes", (double)vx_hll_footprint(c.hll));
 	vx_bench_run(b, &(struct vx_bench_case){ .name = "hll/estimate/p14-dense/n=1e5",
 						 .run = hll_estimate, .ctx = &c, .ops = 100 });
@@ -312,7 +306,7 @@ static void bench_queries(struct vx_bench *b, const uint64_t *hashes)
 	vx_hll_destroy(c.hll);
 
 	if (vx_fm_create(&c.fm, FM_M) < 0)
-		die("vx_fm_create");
+		vx_bench_die("vx_fm_create");
 	fm_add_hash(&c, 100000);
 	vx_bench_note(b, "bytes", (double)vx_fm_footprint(c.fm));
 	vx_bench_run(b, &(struct vx_bench_case){ .name = "fm/estimate/m1024/n=1e5",
@@ -365,13 +359,13 @@ static void sweep_hll(struct sweep *w, bool quick)
 		struct vx_hll *h;
 
 		if (vx_hll_create(&h, P, VX_HLL_SPARSE) < 0)
-			die("vx_hll_create");
+			vx_bench_die("vx_hll_create");
 		for (unsigned k = 0; k < w->nchecks && w->n[k] <= reach; k++) {
 			double e;
 
 			for (; done < w->n[k]; done++)
 				if (vx_hll_add_hash(h, vx_rand64(&rng)) < 0)
-					die("vx_hll_add_hash");
+					vx_bench_die("vx_hll_add_hash");
 			e = rel(vx_hll_estimate(h), done);
 			w->sum[k] += e;
 			w->sum2[k] += e * e;
@@ -381,7 +375,7 @@ static void sweep_hll(struct sweep *w, bool quick)
 
 				w->snap[k] = malloc((size_t)len);
 				if (!w->snap[k] || vx_hll_serialize(h, w->snap[k], (size_t)len) != len)
-					die("vx_hll_serialize");
+					vx_bench_die("vx_hll_serialize");
 				w->snap_len[k] = (size_t)len;
 			}
 		}
@@ -401,7 +395,7 @@ static void sweep_fm(struct sweep *w, bool quick)
 		struct vx_fm *f;
 
 		if (vx_fm_create(&f, FM_M) < 0)
-			die("vx_fm_create");
+			vx_bench_die("vx_fm_create");
 		for (unsigned k = 0; k < w->nchecks && w->n[k] <= reach; k++) {
 			double e;
 
@@ -416,7 +410,7 @@ static void sweep_fm(struct sweep *w, bool quick)
 
 				w->snap[k] = malloc((size_t)len);
 				if (!w->snap[k] || vx_fm_serialize(f, w->snap[k], (size_t)len) != len)
-					die("vx_fm_serialize");
+					vx_bench_die("vx_fm_serialize");
 				w->snap_len[k] = (size_t)len;
 			}
 		}
@@ -436,11 +430,11 @@ static void report_sweep(struct vx_bench *b, struct sweep *w, bool is_hll)
 		if (is_hll) {
 			snprintf(name, sizeof(name), "hll/error/p14/n=%llu", (unsigned long long)w->n[k]);
 			if (vx_hll_deserialize(&c.hll, w->snap[k], w->snap_len[k]) < 0)
-				die("vx_hll_deserialize");
+				vx_bench_die("vx_hll_deserialize");
 		} else {
 			snprintf(name, sizeof(name), "fm/error/m1024/n=%llu", (unsigned long long)w->n[k]);
 			if (vx_fm_deserialize(&c.fm, w->snap[k], w->snap_len[k]) < 0)
-				die("vx_fm_deserialize");
+				vx_bench_die("vx_fm_deserialize");
 		}
 		vx_bench_note(b, "n", (double)w->n[k]);
 		vx_bench_note(b, "bias", mean);
@@ -468,7 +462,7 @@ int main(int argc, char **argv)
 	static struct sweep w;
 
 	if (!hashes)
-		die("malloc");
+		vx_bench_die("malloc");
 	for (uint64_t i = 0; i < large; i++)
 		hashes[i] = vx_rand64(&rng);
 

@@ -51,12 +51,6 @@ struct ctx {
 	double sink;
 };
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_kll: %s failed\n", what);
-	exit(1);
-}
-
 /* --- KLL and the exact baseline ---------------------------------------------------- */
 
 static void kll_reset(void *p)
@@ -80,7 +74,7 @@ static void exact_reset(void *p)
 
 	vx_exact_values_destroy(c->exact);
 	if (vx_exact_values_create(&c->exact))
-		die("vx_exact_values_create");
+		vx_bench_die("vx_exact_values_create");
 }
 
 static void exact_add(void *p, uint64_t ops)
@@ -143,7 +137,7 @@ static void merge_setup(void *p)
 	for (size_t i = 0; i < c->ndst; i++) {
 		vx_kll_destroy(c->dsts[i]);
 		if (vx_kll_deserialize(&c->dsts[i], c->image, c->image_len))
-			die("vx_kll_deserialize");
+			vx_bench_die("vx_kll_deserialize");
 	}
 }
 
@@ -194,10 +188,10 @@ static double worst_add_ns(struct ctx *c)
 	uint32_t worst = 0;
 
 	if (!best)
-		die("malloc");
+		vx_bench_die("malloc");
 	for (int run = 0; run < 3; run++) {
 		if (vx_kll_create(&s, K, 5))
-			die("vx_kll_create");
+			vx_bench_die("vx_kll_create");
 		for (size_t i = 0; i < n; i++) {
 			uint64_t t0 = vx_bench_now_ns(), t;
 
@@ -259,7 +253,7 @@ static void bench_kll(struct vx_bench *b, struct ctx *c, const char *size)
 	/* Merge: two halves of the input. */
 	for (int i = 0; i < 2; i++) {
 		if (vx_kll_create(&c->parts[i], K, 100 + (uint64_t)i))
-			die("vx_kll_create");
+			vx_bench_die("vx_kll_create");
 		for (size_t j = (size_t)i; j < c->n; j += 2)
 			vx_kll_add(c->parts[i], c->v[j]);
 	}
@@ -268,7 +262,7 @@ static void bench_kll(struct vx_bench *b, struct ctx *c, const char *size)
 	c->ndst = 100;
 	c->dsts = calloc(c->ndst, sizeof(*c->dsts));
 	if (!c->image || !c->dsts || vx_kll_serialize(c->parts[0], c->image, c->image_len) < 0)
-		die("merge setup");
+		vx_bench_die("merge setup");
 	snprintf(name, sizeof(name), "kll/merge/%s", size);
 	if (vx_bench_selected(b, name)) {
 		exact_reset(c); /* the add+p95 cases added more values */
@@ -328,7 +322,7 @@ static void bench_window(struct vx_bench *b, struct ctx *c, const char *size, ui
 	char name[64];
 
 	if (vx_kll_window_create(&c->win, K, 4, per_sub, 7))
-		die("vx_kll_window_create");
+		vx_bench_die("vx_kll_window_create");
 	snprintf(name, sizeof(name), "window/add/%s", size);
 	vx_bench_note(b, "bytes", (double)vx_kll_window_footprint(c->win));
 	vx_bench_run(b, &(struct vx_bench_case){ .name = name, .run = win_add, .ctx = c,
@@ -352,7 +346,7 @@ static void window_error(struct vx_bench *b, struct ctx *c, const char *size)
 
 	snprintf(name, sizeof(name), "window/fill/%s", size);
 	if (vx_kll_window_create(&c->win, K, 4, c->n / 4, 9))
-		die("vx_kll_window_create");
+		vx_bench_die("vx_kll_window_create");
 	vx_bench_note(b, "bytes", (double)vx_kll_window_footprint(c->win));
 	vx_bench_run(b, &(struct vx_bench_case){ .name = name, .run = win_add, .ctx = c,
 						 .ops = c->n });
@@ -379,7 +373,7 @@ int main(int argc, char **argv)
 
 	c.v = malloc((sizes[quick][1] + EXTRA) * sizeof(*c.v));
 	if (!c.v || vx_kll_create(&c.kll, K, 1) || vx_exact_values_create(&c.exact))
-		die("setup");
+		vx_bench_die("setup");
 	for (size_t i = 0; i < sizes[quick][1] + EXTRA; i++)
 		c.v[i] = vx_rand_unit(&rng);
 	c.extra = c.v + sizes[quick][1];

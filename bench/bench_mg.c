@@ -28,19 +28,13 @@ struct ctx {
 	struct vx_mg *mg;
 };
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_mg: %s failed\n", what);
-	exit(1);
-}
-
 static void mg_setup(void *p)
 {
 	struct ctx *c = p;
 
 	vx_mg_destroy(c->mg);
 	if (vx_mg_create(&c->mg, c->k, sizeof(c->st->items[0].b)) < 0)
-		die("vx_mg_create");
+		vx_bench_die("vx_mg_create");
 }
 
 static void mg_add(void *p, uint64_t ops)
@@ -80,7 +74,7 @@ static void note_error(struct vx_bench *b, const struct vx_mg *mg,
 	double n = (double)vx_exact_counts_total(ex), max = 0, sum = 0;
 
 	if (!all || vx_exact_counts_top(ex, all, nd) < 0)
-		die("vx_exact_counts_top");
+		vx_bench_die("vx_exact_counts_top");
 	for (size_t i = 0; i < nd; i++) {
 		uint64_t lo;
 		double e;
@@ -140,7 +134,7 @@ int main(int argc, char **argv)
 	struct vx_workload_keys st;
 
 	if (vx_workload_keys_create(&st, big, distinct, 1000000, ZIPF_S, 1, 99) < 0)
-		die("vx_workload_keys_create");
+		vx_bench_die("vx_workload_keys_create");
 
 	run_size(b, &st, quick ? 10000 : 100000, quick ? "1e4" : "1e5");
 	run_size(b, &st, big, quick ? "1e5" : "1e7");

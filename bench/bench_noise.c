@@ -36,12 +36,6 @@
 
 #define MAX_PAIRS 1000
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_noise: %s failed\n", what);
-	exit(1);
-}
-
 /* ---- X25519 floor ----------------------------------------------------------------- */
 
 struct dh_ctx {
@@ -54,7 +48,7 @@ static void dh_run(void *p, uint64_t ops)
 
 	for (uint64_t i = 0; i < ops; i++) {
 		if (crypto_scalarmult(c->out, c->priv, c->pub) != 0)
-			die("crypto_scalarmult");
+			vx_bench_die("crypto_scalarmult");
 		c->priv[0] ^= c->out[0]; /* chain, so no call can be skipped */
 	}
 }
@@ -87,7 +81,7 @@ static void ik_make(struct ik_ctx *c, size_t i)
 
 	if (vx_noise_handshake_create(&c->init[i], &ci) < 0 ||
 	    vx_noise_handshake_create(&c->resp[i], &cr) < 0)
-		die("vx_noise_handshake_create");
+		vx_bench_die("vx_noise_handshake_create");
 }
 
 static void ik_free(struct ik_ctx *c)
@@ -107,10 +101,10 @@ static void ik_round(struct vx_noise_handshake *hi, struct vx_noise_handshake *h
 
 	n = vx_noise_write_message(hi, "vox hello", 9, msg, sizeof(msg));
 	if (n < 0 || vx_noise_read_message(hr, msg, (size_t)n, payload, sizeof(payload)) != 9)
-		die("IK message 1");
+		vx_bench_die("IK message 1");
 	n = vx_noise_write_message(hr, "vox ok", 6, msg, sizeof(msg));
 	if (n < 0 || vx_noise_read_message(hi, msg, (size_t)n, payload, sizeof(payload)) != 6)
-		die("IK message 2");
+		vx_bench_die("IK message 2");
 }
 
 static void ik_setup(void *p)
@@ -198,7 +192,7 @@ static void sodium_run(void *p, uint64_t ops)
 							  NULL, npub, c->cs.key);
 		if (crypto_aead_chacha20poly1305_ietf_decrypt(c->back, &mlen, NULL, c->ct, clen,
 							      c->hdr, 8, npub, c->cs.key) != 0)
-			die("libsodium open");
+			vx_bench_die("libsodium open");
 	}
 	vx_bench_keep(c->back[0]);
 }
@@ -214,7 +208,7 @@ static void noise_run(void *p, uint64_t ops)
 
 		if (clen < 0 || vx_noise_cipher_open(&c->cs, n, c->hdr, 8, c->ct, (size_t)clen,
 						     c->back, sizeof(c->back)) != (ssize_t)c->len)
-			die("noise seal/open");
+			vx_bench_die("noise seal/open");
 	}
 	vx_bench_keep(c->back[0]);
 }
@@ -279,9 +273,9 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		json = json || strcmp(argv[i], "--json") == 0;
 	if (!ik || sodium_init() < 0)
-		die("setup");
+		vx_bench_die("setup");
 	if (vx_noise_keypair_generate(&ik->si) < 0 || vx_noise_keypair_generate(&ik->sr) < 0)
-		die("vx_noise_keypair_generate");
+		vx_bench_die("vx_noise_keypair_generate");
 	randombytes_buf(dh.priv, 32);
 	crypto_scalarmult_base(dh.pub, dh.priv);
 
@@ -304,7 +298,7 @@ int main(int argc, char **argv)
 		pkt.pt[i] = (uint8_t)vx_rand64(&seed);
 	randombytes_buf(key, sizeof(key));
 	if (vx_noise_cipher_init(&pkt.cs, key) < 0)
-		die("vx_noise_cipher_init");
+		vx_bench_die("vx_noise_cipher_init");
 	for (size_t s = 0; s < 3; s++) {
 		char name[64];
 

@@ -32,12 +32,6 @@
 #define PKT_LEN  172
 #define NCTR     (1u << 20)
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_transport: %s failed\n", what);
-	exit(1);
-}
-
 /* --- RTP ---------------------------------------------------------------------------- */
 
 static struct {
@@ -59,7 +53,7 @@ static void rtp_setup_packets(void)
 		for (size_t k = 0; k < sizeof(payload); k++)
 			payload[k] = (uint8_t)vx_rand64(&rng);
 		if (vx_rtp_encode(&p, r.pkt[i], PKT_LEN) != PKT_LEN)
-			die("vx_rtp_encode");
+			vx_bench_die("vx_rtp_encode");
 		r.arrival[i] = 960 * i + 5000 + (uint32_t)(vx_rand64(&rng) % 480);
 	}
 }
@@ -81,7 +75,7 @@ static void rtp_parse(void *ctx, uint64_t ops)
 	(void)ctx;
 	for (uint64_t i = 0; i < ops; i++) {
 		if (vx_rtp_parse(&p, r.pkt[i % NPKT], PKT_LEN) < 0)
-			die("vx_rtp_parse");
+			vx_bench_die("vx_rtp_parse");
 		sum += p.seq + p.payload_len;
 	}
 	vx_bench_keep(sum);
@@ -98,7 +92,7 @@ static void rtp_encode(void *ctx, uint64_t ops)
 		p.ts = 960 * (uint32_t)i;
 		p.payload = r.pkt[i % NPKT] + 12;
 		if (vx_rtp_encode(&p, r.out, sizeof(r.out)) != PKT_LEN)
-			die("vx_rtp_encode");
+			vx_bench_die("vx_rtp_encode");
 		vx_bench_keep(r.out[0]);
 	}
 }
@@ -110,10 +104,10 @@ static void rtp_parse_encode(void *ctx, uint64_t ops)
 	(void)ctx;
 	for (uint64_t i = 0; i < ops; i++) {
 		if (vx_rtp_parse(&p, r.pkt[i % NPKT], PKT_LEN) < 0)
-			die("vx_rtp_parse");
+			vx_bench_die("vx_rtp_parse");
 		p.ssrc ^= 1; /* a relay rewriting a field */
 		if (vx_rtp_encode(&p, r.out, sizeof(r.out)) != PKT_LEN)
-			die("vx_rtp_encode");
+			vx_bench_die("vx_rtp_encode");
 		vx_bench_keep(r.out[0]);
 	}
 }
@@ -158,7 +152,7 @@ static void replay_setup_counters(void)
 	ctr_in_order = malloc(NCTR * sizeof(uint64_t));
 	ctr_reordered = malloc(NCTR * sizeof(uint64_t));
 	if (!p || !ctr_in_order || !ctr_reordered)
-		die("malloc");
+		vx_bench_die("malloc");
 	for (uint64_t i = 0; i < NCTR; i++) {
 		uint64_t u = vx_rand64(&rng), delay = u % 100 < 2 ? (u >> 8) % 5000 : (u >> 8) % 40;
 
@@ -355,7 +349,7 @@ int main(int argc, char **argv)
 		const uint64_t *c = k ? ctr_reordered : ctr_in_order;
 
 		if (shift_accepts(c, ops) != rfc6479_accepts(c, ops))
-			die("the two replay windows disagree:");
+			vx_bench_die("the two replay windows disagree:");
 	}
 	run(b, "replay/rfc4303-shift/in-order", NULL, replay_shift, NULL, ctr_in_order, ops);
 	run(b, "replay/rfc6479/in-order", "replay/rfc4303-shift/in-order", replay_rfc6479, NULL,
@@ -373,7 +367,7 @@ int main(int argc, char **argv)
 
 		if (vx_impair_parse(models[i].spec, &cfg, err, sizeof(err)) < 0 ||
 		    vx_impair_create(&c.m, &cfg) < 0)
-			die(models[i].spec);
+			vx_bench_die(models[i].spec);
 		run(b, models[i].name, i ? "impair/none" : NULL, impair_run, impair_setup, &c, ops);
 		vx_impair_destroy(c.m);
 	}

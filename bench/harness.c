@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "bench/harness.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,4 +182,10 @@ int vx_bench_finish(struct vx_bench *b)
 {
 	free(b);
 	return 0;
+}
+
+void vx_bench_die(const char *what)
+{
+	fprintf(stderr, "%s: %s failed\n", program_invocation_short_name, what);
+	exit(1);
 }

@@ -46,6 +46,10 @@ struct vx_bench *vx_bench_start(int argc, char **argv, const char *suite);
 /** vx_bench_quick() - true under --quick: use small sizes. */
 bool vx_bench_quick(const struct vx_bench *b);
 
+/** vx_bench_die() - "PROGRAM: @what failed" on stderr, exit status 1: a benchmark's
+ * set-up failed and there is nothing to measure. */
+void vx_bench_die(const char *what) __attribute__((noreturn));
+
 /** vx_bench_selected() - true if a case of this name runs (the filter matches). */
 bool vx_bench_selected(const struct vx_bench *b, const char *name);
 

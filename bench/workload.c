@@ -87,19 +87,13 @@ struct exact_ctx {
 	struct vx_exact_counts *ex;
 };
 
-static void die(const char *what)
-{
-	fprintf(stderr, "workload: %s failed\n", what);
-	exit(1);
-}
-
 static void exact_setup(void *p)
 {
 	struct exact_ctx *c = p;
 
 	vx_exact_counts_destroy(c->ex);
 	if (vx_exact_counts_create(&c->ex) < 0)
-		die("vx_exact_counts_create");
+		vx_bench_die("vx_exact_counts_create");
 }
 
 static void exact_add(void *p, uint64_t ops)
@@ -111,7 +105,7 @@ static void exact_add(void *p, uint64_t ops)
 		const struct vx_workload_key *k = &st->items[i];
 
 		if (vx_exact_counts_add(c->ex, k->b, k->len, 1) < 0)
-			die("vx_exact_counts_add");
+			vx_bench_die("vx_exact_counts_add");
 	}
 }
 
