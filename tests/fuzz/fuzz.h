@@ -9,6 +9,7 @@
  * envelope instead, so mutations reach each sketch's own validation. (The
  * envelope itself is fuzzed by passing raw bytes too.)
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -36,5 +37,29 @@ static inline uint8_t *vx_fuzz_envelope(enum vx_ser_type type, const uint8_t *pa
 	*len = (size_t)vx_ser_finish(&w);
 	return buf;
 }
+
+/**
+ * vx_fuzz_input() - what a deserializer gets: the fuzzer's bytes as they are,
+ * or (@sealed) wrapped in a well-formed envelope of @type.
+ * @buf: set to the buffer to free afterwards, NULL for raw bytes.
+ * @len: set to the input's length.
+ *
+ * Return: the input, or NULL if the envelope could not be allocated.
+ */
+static inline const uint8_t *vx_fuzz_input(enum vx_ser_type type, bool sealed,
+					   const uint8_t *data, size_t n, size_t *len,
+					   uint8_t **buf)
+{
+	*len = n;
+	*buf = sealed ? vx_fuzz_envelope(type, data, n, len) : NULL;
+	return sealed ? *buf : data;
+}
+
+/* An oracle: a broken invariant is a crash the fuzzer reports. */
+#define CHECK(x)                  \
+	do {                      \
+		if (!(x))         \
+			abort();  \
+	} while (0)
 
 #endif

@@ -25,15 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	if (data[0] & 1) {
-		sealed = vx_fuzz_envelope(VX_SER_FM, data + 1, size - 1, &len);
-		if (!sealed)
-			return 0;
-		in = sealed;
-	} else {
-		in = data + 1;
-		len = size - 1;
-	}
+	in = vx_fuzz_input(VX_SER_FM, data[0] & 1, data + 1, size - 1, &len, &sealed);
+	if (!in)
+		return 0;
 	if (vx_fm_deserialize(&s, in, len) == 0) {
 		est = vx_fm_estimate(s);
 		if (!(est >= 0) || vx_fm_footprint(s) == 0)

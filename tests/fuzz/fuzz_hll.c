@@ -104,15 +104,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		build(data + 1, size - 1, mode == 3);
 		return 0;
 	}
-	if (mode == 1) {
-		sealed = vx_fuzz_envelope(VX_SER_HLL, data + 1, size - 1, &len);
-		if (!sealed)
-			return 0;
-		in = sealed;
-	} else {
-		in = data + 1;
-		len = size - 1;
-	}
+	in = vx_fuzz_input(VX_SER_HLL, mode == 1, data + 1, size - 1, &len, &sealed);
+	if (!in)
+		return 0;
 	if (vx_hll_deserialize(&s, in, len) == 0) {
 		(void)vx_hll_footprint(s);
 		out = serialize(s, &out_len);

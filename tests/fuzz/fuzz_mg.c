@@ -19,12 +19,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(x)                                                                                   \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			abort();                                                                   \
-	} while (0)
-
 static uint8_t *serialize(const struct vx_mg *s, size_t *len)
 {
 	ssize_t n = vx_mg_serialize(s, NULL, 0);
@@ -165,21 +159,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	switch (data[0] % 3) {
-	case 0:
-		in = data + 1;
-		len = size - 1;
-		break;
-	case 1:
-		buf = vx_fuzz_envelope(VX_SER_MG, data + 1, size - 1, &len);
-		if (!buf)
-			return 0;
-		in = buf;
-		break;
-	default:
+	if (data[0] % 3 == 2) {
 		run_ops(data + 1, size - 1);
 		return 0;
 	}
+	in = vx_fuzz_input(VX_SER_MG, data[0] % 3 == 1, data + 1, size - 1, &len, &buf);
+	if (!in)
+		return 0;
 	if (vx_mg_deserialize(&s, in, len) == 0) {
 		vx_mg_destroy(s);
 		check_accepted(in, len, 0);
