@@ -21,6 +21,8 @@
 #include "algorithms/hash.h"
 #include "algorithms/ser.h"
 
+#include "tests/shadow_alloc.h"
+
 static struct vx_fm *make(uint32_t m)
 {
 	struct vx_fm *s = NULL;
@@ -330,6 +332,33 @@ static void test_fm_forged_payloads_are_rejected(void **state)
 	assert_int_equal(load(NULL, 0), -EINVAL);
 }
 
+/* fm.h's real-time calls: add, add_hash, estimate, merge and clear allocate nothing. */
+static void test_fm_real_time_calls_do_not_allocate(void **state)
+{
+	struct vx_fm *s = make(64), *t = make(64);
+	uint64_t rng = 12;
+	double sum = 0;
+
+	(void)state;
+	allocs = 0;
+	allocs_armed = true;
+	for (int i = 0; i < 10000; i++) {
+		uint64_t x = vx_rand64(&rng);
+
+		vx_fm_add(i % 2 ? s : t, &x, sizeof(x));
+		vx_fm_add_hash(s, x);
+		sum += vx_fm_estimate(s);
+	}
+	sum += vx_fm_merge(s, t);
+	vx_fm_clear(t);
+	allocs_armed = false;
+	assert_true(sum > 0);
+	if (COUNT_ALLOCS)
+		assert_int_equal(allocs, 0);
+	vx_fm_destroy(s);
+	vx_fm_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_fm_serialization_round_trips_exactly),
 		cmocka_unit_test(test_fm_every_bit_flip_and_truncation_is_rejected),
 		cmocka_unit_test(test_fm_forged_payloads_are_rejected),
+		cmocka_unit_test(test_fm_real_time_calls_do_not_allocate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,6 +28,8 @@
 #include "algorithms/hash.h"
 #include "algorithms/lsh.h"
 
+#include "tests/shadow_alloc.h"
+
 #define SIGMAS 4.5
 
 /* |observed − n·p| <= SIGMAS·sqrt(n·p·(1−p)) + 1 (the 1: a count is an integer). */
@@ -977,6 +979,58 @@ static void test_lsh_every_corruption_is_rejected(void **state)
 	vx_lsh_destroy(x);
 }
 
+/*
+ * lsh.h's real-time calls allocate nothing: SimHash signing, MinHash adds (bytes,
+ * hashes, shingles), similarity, merge, serialize into room given, and queries
+ * of an index built beforehand (insert allocates, and says so).
+ */
+static void test_lsh_real_time_calls_do_not_allocate(void **state)
+{
+	static const char text[] = "the quick brown fox jumps over the lazy dog again";
+	struct vx_minhash *a = new_minhash(64, 3), *b = new_minhash(64, 3);
+	struct vx_simhash *sh;
+	struct vx_lsh_index *x;
+	struct vx_lsh_match m[8];
+	float v[16];
+	uint64_t rng = 13, h[64], sum = 0;
+	uint8_t buf[4096];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(vx_simhash_create(&sh, 16, 5), 0);
+	assert_int_equal(vx_lsh_create(&x, 64, 3, 16, 4), 0);
+	for (uint64_t i = 0; i < 100; i++) {
+		add_u64(a, i);
+		assert_int_equal(vx_lsh_insert(x, i, a), 0);
+	}
+	allocs = 0;
+	allocs_armed = true;
+	for (int i = 0; i < 1000; i++) {
+		for (size_t d = 0; d < 16; d++)
+			v[d] = (float)vx_rand_unit(&rng);
+		sum += vx_simhash_sign(sh, v);
+		vx_minhash_reset(b);
+		add_u64(b, vx_rand64(&rng) % 200);
+		vx_minhash_add_hash(b, vx_rand64(&rng));
+		sum += (uint64_t)vx_minhash_add_shingles(b, text, sizeof(text) - 1, 2,
+							 VX_SHINGLE_WORDS);
+		sum += (uint64_t)vx_shingle_hashes(text, sizeof(text) - 1, 3, VX_SHINGLE_BYTES, h,
+						   64);
+		sum += (uint64_t)(vx_minhash_similarity(a, b) * 100);
+		sum += (uint64_t)vx_lsh_query(x, b, 0.1, m, 8);
+	}
+	sum += (uint64_t)vx_minhash_merge(b, a);
+	n = vx_minhash_serialize(a, buf, sizeof(buf));
+	allocs_armed = false;
+	assert_true(n > 0 && sum > 0);
+	if (COUNT_ALLOCS)
+		assert_int_equal(allocs, 0);
+	vx_lsh_destroy(x);
+	vx_simhash_destroy(sh);
+	vx_minhash_destroy(a);
+	vx_minhash_destroy(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1000,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(test_minhash_every_corruption_is_rejected),
 		cmocka_unit_test(test_lsh_params_put_the_knee_near_the_threshold),
 		cmocka_unit_test(test_lsh_create_rejects_bad_params),
+		cmocka_unit_test(test_lsh_real_time_calls_do_not_allocate),
 		cmocka_unit_test(test_lsh_empty_index_returns_no_candidates),
 		cmocka_unit_test(test_lsh_query_finds_identical_item_once_with_similarity_one),
 		cmocka_unit_test(test_lsh_candidates_are_exactly_the_items_sharing_a_band),
