@@ -222,11 +222,11 @@ int vx_jitter_create(struct vx_jitter **out, const struct vx_jitter_config *cfg)
 	if (cfg->fast_window_ns) {
 		ret = vx_kll_window_create(&jb->fast, cfg->kll_k, cfg->windows, 0, cfg->seed + 1);
 		if (ret < 0)
-			goto err_kll;
+			goto err_free;
 	}
 	ret = vx_mg_create(&jb->mg, VX_JITTER_MG_K, 8);
 	if (ret < 0)
-		goto err_kll;
+		goto err_free;
 
 	jb->rng = cfg->seed ^ 0xc0ffee;
 	jb->last_silent = true;
@@ -234,21 +234,12 @@ int vx_jitter_create(struct vx_jitter **out, const struct vx_jitter_config *cfg)
 	*out = jb;
 	return 0;
 
-err_kll:
-	vx_kll_window_destroy(jb->fast);
-	vx_kll_window_destroy(jb->kll);
 err_free:
-	if (jb->sonic)
-		sonicDestroyStream(jb->sonic);
-	free(jb->fifo);
-	free(jb->dec);
-	free(jb->last);
-	free(jb->arena);
-	free(jb->slots);
-	free(jb);
+	vx_jitter_destroy(jb);
 	return ret;
 }
 
+/* Also unwinds a failed create: every part it has not made yet is NULL. */
 void vx_jitter_destroy(struct vx_jitter *jb)
 {
 	if (!jb)
@@ -256,7 +247,8 @@ void vx_jitter_destroy(struct vx_jitter *jb)
 	vx_mg_destroy(jb->mg);
 	vx_kll_window_destroy(jb->fast);
 	vx_kll_window_destroy(jb->kll);
-	sonicDestroyStream(jb->sonic);
+	if (jb->sonic) /* sonicDestroyStream() does not take NULL */
+		sonicDestroyStream(jb->sonic);
 	free(jb->fifo);
 	free(jb->dec);
 	free(jb->last);
