@@ -293,23 +293,20 @@ struct replay {
 	size_t nin, fs, nframes;
 	uint64_t frame_ns;
 
-	/* Playout, filled by play_tick(). */
+	/* Playout, filled by play_tick(): output frame i is out[i x fs..] and
+	 * delays[i], i < nout / fs; OUT starts at the first tick not IDLE. */
 	int16_t *out;
 	size_t nout, max_ticks;
 	double *delays;          /* jitter-buffer delay per output frame, ms */
-	size_t ndelays;
 	double *latency;         /* real-time: capture to playout per frame, ms */
 	size_t nlatency;
 	size_t played;           /* frames the buffer has moved past */
-	bool started;
-	uint32_t last_seq;       /* latency: the last frame played and its index */
-	size_t last_idx;
-	bool have_last;
+	uint32_t seq_base;       /* latency: frame 0's sequence number as the
+				  * buffer extends it, set with latency[0] */
 };
 
 struct result {
 	double audio_s;
-	uint64_t sent;
 	struct vx_jitter_stats js;
 	struct vx_voice_sender_stats ss;
 	struct vx_voice_receiver_stats rs;
@@ -342,27 +339,24 @@ static void play_tick(struct replay *r, uint64_t now, uint64_t t0)
 	uint32_t first;
 
 	(void)vx_jitter_pop(r->jb, now, pcm, &info);
-	if (info.kind == VX_JITTER_IDLE && !r->started)
+	if (info.kind == VX_JITTER_IDLE && !r->nout)
 		return;
-	r->started = true;
+	r->delays[r->nout / r->fs] = (double)info.delay_ns / 1e6;
 	r->nout += r->fs;
-	r->delays[r->ndelays++] = (double)info.delay_ns / 1e6;
 	r->played += info.advanced;
 	if (!r->latency || !info.advanced)
 		return;
 	/* The first frame decoded now (after a dropped silent one) starts after
 	 * the held audio. Its index in the input comes from its sequence number:
-	 * the sender handed frame i to the encoder at t0 + i x frame. */
+	 * the sender handed frame i to the encoder at t0 + i x frame. The
+	 * receiver extends sequence numbers from the first one it got, so frame
+	 * 0's is the first frame played less its distance from seq0 mod 2^16. */
 	first = info.seq + 1 - info.advanced + info.dropped;
-	if (!r->have_last)
-		r->last_idx = (uint16_t)(first - r->seq0);
-	else
-		r->last_idx += (size_t)(int32_t)(first - r->last_seq);
-	r->last_seq = first;
-	r->have_last = true;
+	if (!r->nlatency)
+		r->seq_base = first - (uint16_t)(first - r->seq0);
 	r->latency[r->nlatency++] =
 		(double)(now + info.held * 1000000000ull / VX_CODEC_RATE -
-			 (t0 + r->last_idx * r->frame_ns)) / 1e6;
+			 (t0 + (uint32_t)(first - r->seq_base) * r->frame_ns)) / 1e6;
 }
 
 /* Simulated mode: both ends and both directions of the network in one loop. */
@@ -784,7 +778,7 @@ static void print_result(const struct result *r, bool realtime, bool json)
 		       "\"stoi\": %s, \"lsd_db\": %s, \"delay_changes\": %s, "
 		       "\"feedback\": {\"reports\": %" PRIu64 ", \"rtt_ms\": %s, \"fec\": %s, "
 		       "\"loss_perc\": %d, \"bitrate\": %d, \"red_depth\": %u}}\n",
-		       realtime ? "realtime" : "simulated", r->audio_s, r->sent, r->js.received,
+		       realtime ? "realtime" : "simulated", r->audio_s, r->ss.packets, r->js.received,
 		       r->js.lost, r->js.late, r->js.duplicate, r->js.concealed, r->js.fec_recovered,
 		       r->js.red_recovered, r->js.inserted, r->js.dropped, r->js.stretched,
 		       r->jb_mean_ms, r->jb_p95_ms, lat, r->bitrate_kbps,
@@ -801,7 +795,7 @@ static void print_result(const struct result *r, bool realtime, bool json)
 	       "  late             %10" PRIu64 "\n"
 	       "  duplicate        %10" PRIu64 "\n"
 	       "jitter buffer      %10.2f ms mean, %.2f ms p95\n",
-	       r->audio_s, realtime ? "real time" : "simulated", r->sent, r->js.received,
+	       r->audio_s, realtime ? "real time" : "simulated", r->ss.packets, r->js.received,
 	       r->js.lost, r->js.concealed, r->js.fec_recovered, r->js.red_recovered, r->js.late,
 	       r->js.duplicate, r->jb_mean_ms, r->jb_p95_ms);
 	if (r->have_latency)
@@ -1108,10 +1102,9 @@ int vx_cmd_replay(int argc, char **argv)
 	vx_jitter_stats(r.jb, &res.js);
 	vx_voice_sender_stats(r.snd, &res.ss);
 	vx_voice_receiver_stats(r.rcv, &res.rs);
-	res.sent = res.ss.packets;
 	sent_s = (double)res.ss.packets * (double)r.frame_ns / 1e9;
-	res.jb_mean_ms = mean(r.delays, r.ndelays);
-	res.jb_p95_ms = r.ndelays ? quantile(r.delays, r.ndelays, 0.95) : 0;
+	res.jb_mean_ms = mean(r.delays, r.nout / r.fs);
+	res.jb_p95_ms = r.nout ? quantile(r.delays, r.nout / r.fs, 0.95) : 0;
 	if (r.nlatency) {
 		res.have_latency = true;
 		res.lat_p50 = quantile(r.latency, r.nlatency, 0.5);
