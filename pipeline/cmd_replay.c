@@ -52,7 +52,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -71,6 +70,7 @@
 #include "audio/wav.h"
 #include "pipeline/cli.h"
 #include "pipeline/jitter.h"
+#include "pipeline/rt.h"
 #include "pipeline/voice.h"
 #include "transport/impair.h"
 #include "transport/noise.h"
@@ -670,9 +670,11 @@ static int rt_handshake(struct rt *t)
 
 static int run_realtime(struct replay *r, struct result *res)
 {
+	static const struct vx_rt_config send_cfg = { .name = "vox-send" };
+	static const struct vx_rt_config recv_cfg = { .name = "vox-recv" };
 	struct rt t = { .r = r };
 	char listen[VX_UDP_ADDR_STRLEN];
-	pthread_t ts, tr;
+	struct vx_rt_thread *ts, *tr;
 	uint64_t t_hs, cpu0;
 	int ret;
 
@@ -703,21 +705,18 @@ static int run_realtime(struct replay *r, struct result *res)
 	res->handshake_ms = (double)(vx_cli_now_ns() - t_hs) / 1e6;
 
 	t.t0 = vx_cli_now_ns() + LEAD_NS;
-	ret = pthread_create(&ts, NULL, sender_thread, &t);
-	if (ret) {
-		ret = -ret;
+	ret = vx_rt_start(&ts, &send_cfg, sender_thread, &t);
+	if (ret < 0)
 		goto out;
-	}
-	ret = pthread_create(&tr, NULL, receiver_thread, &t);
-	if (ret) {
+	ret = vx_rt_start(&tr, &recv_cfg, receiver_thread, &t);
+	if (ret < 0) {
 		vx_cli_signal = SIGTERM; /* stop the sender */
-		pthread_join(ts, NULL);
-		ret = -ret;
+		vx_rt_destroy(ts);
 		goto out;
 	}
 	show_progress(&t);
-	pthread_join(ts, NULL);
-	pthread_join(tr, NULL);
+	vx_rt_destroy(ts);
+	vx_rt_destroy(tr);
 	res->cpu_per_audio = (double)(cpu_ns() - cpu0) / 1e9;
 	ret = t.err_send ? t.err_send : t.err_recv;
 	if (ret < 0)
