@@ -189,11 +189,6 @@ const char *vx_lines_error(const struct vx_lines *l)
 	return l->name ? l->name : "-";
 }
 
-uint64_t vx_lines_count(const struct vx_lines *l)
-{
-	return l->count;
-}
-
 void vx_lines_close(struct vx_lines *l)
 {
 	if (!l)

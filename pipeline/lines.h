@@ -42,9 +42,6 @@ const char *vx_lines_where(struct vx_lines *l);
 /** vx_lines_error() - the file the last error came from. */
 const char *vx_lines_error(const struct vx_lines *l);
 
-/** vx_lines_count() - records returned so far. */
-uint64_t vx_lines_count(const struct vx_lines *l);
-
 /** vx_lines_close() - free the reader and clear its progress line. Accepts NULL. */
 void vx_lines_close(struct vx_lines *l);
 
