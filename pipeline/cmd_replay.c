@@ -21,7 +21,10 @@
  * same model. One-way latency is measured per frame: from the time the frame
  * was handed to the encoder to the tick that played it. The threads allocate
  * nothing, take no lock and block only in their own poll or sleep; output goes
- * to a buffer allocated before they start and is written to OUT.wav after. The
+ * to a buffer allocated before they start and is written to OUT.wav after. One
+ * exception: each thread runs its session's timers, and a rekey (due after
+ * VX_SESSION_REKEY_AFTER_NS, 120 s) allocates and does X25519 there; a live
+ * call would hand handshake messages to a control thread instead. The
  * receiver publishes its counts in relaxed atomics for the main thread's
  * progress line (on a terminal only).
  *
