@@ -50,16 +50,9 @@
 static volatile int counting;
 static volatile unsigned allocs;
 
-/* gcc says __SANITIZE_ADDRESS__; clang says __has_feature(address_sanitizer). */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define SANITIZER_OWNS_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define SANITIZER_OWNS_MALLOC 1
-#endif
-#endif
+#include "tests/sanitized.h"
 
-#ifdef SANITIZER_OWNS_MALLOC
+#if SANITIZED
 int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
 					      void (*free_hook)(const volatile void *));
 
