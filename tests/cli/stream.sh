@@ -37,6 +37,16 @@ finish_recv() { # sets $rrc
 	rrc=$?
 	wait "$rcat"
 }
+# send_to TAG ARGS...: vox send the input to the receiver `start_recv rTAG` started,
+# its output in $tmp/sTAG.out and .err; then waits for both ends: $src, $rrc, $show.
+send_to() {
+	tag=$1
+	shift
+	"$vox" send "$in" "127.0.0.1:$rport" "$@" >"$tmp/s$tag.out" 2>"$tmp/s$tag.err"
+	src=$?
+	finish_recv
+	show="$tmp/s$tag.out $tmp/s$tag.err $tmp/r$tag.out $tmp/r$tag.err"
+}
 # field NAME FILE: a number from the JSON summary
 field() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$2"; }
 # samples FILE: 16-bit mono samples of a WAV file, as raw bytes
@@ -78,10 +88,7 @@ check "recv: -o is needed" '[ $rc -eq 2 ] && grep -q "both needed" "$tmp/u.err"'
 
 # --- 1. secured pcm: bit-exact ---------------------------------------------------------
 start_recv r1 -o "$tmp/r1.wav" $recv_key
-"$vox" send "$in" "127.0.0.1:$rport" --codec pcm --json $send_key >"$tmp/s1.out" 2>"$tmp/s1.err"
-src=$?
-finish_recv
-show="$tmp/s1.out $tmp/s1.err $tmp/r1.out $tmp/r1.err"
+send_to 1 --codec pcm --json $send_key
 check "secure pcm: both ends succeed, every frame sent" \
 	'[ $src -eq 0 ] && [ $rrc -eq 0 ] && [ "$(field frames "$tmp/s1.out")" -eq $pcm_frames ]'
 check "secure pcm: one handshake, every frame received, none lost" \
@@ -91,10 +98,7 @@ check "secure pcm: output equals input sample for sample" 'exact "$tmp/r1.wav" $
 
 # --- 2. secured Opus: frame count and loudness -------------------------------------------
 start_recv r2 -o "$tmp/r2.wav" $recv_key
-"$vox" send "$in" "127.0.0.1:$rport" --json $send_key >"$tmp/s2.out" 2>"$tmp/s2.err"
-src=$?
-finish_recv
-show="$tmp/s2.out $tmp/s2.err $tmp/r2.out $tmp/r2.err"
+send_to 2 --json $send_key
 check "secure opus: every 20 ms frame arrives, none lost" \
 	'[ $src -eq 0 ] && [ $rrc -eq 0 ] && [ "$(field frames "$tmp/r2.out")" -eq $opus_frames ] &&
 	 [ "$(field lost "$tmp/r2.out")" -eq 0 ] && [ "$(soxi -s "$tmp/r2.wav")" -eq $((opus_frames * 960)) ]'
@@ -105,10 +109,7 @@ check "secure opus: output RMS within 3 dB of the input's" \
 
 # --- 3. --insecure: bare RTP, and no mixing with secured peers ----------------------------------
 start_recv r3 -o "$tmp/r3.wav" --insecure
-"$vox" send "$in" "127.0.0.1:$rport" --codec pcm --json --insecure >"$tmp/s3.out" 2>"$tmp/s3.err"
-src=$?
-finish_recv
-show="$tmp/s3.out $tmp/s3.err $tmp/r3.out $tmp/r3.err"
+send_to 3 --codec pcm --json --insecure
 warning="--insecure: audio is sent unencrypted and unauthenticated"
 check "insecure pcm: both ends warn on stderr" \
 	'grep -q -- "^vox send: $warning" "$tmp/s3.err" && grep -q -- "^vox recv: $warning" "$tmp/r3.err"'
@@ -118,40 +119,26 @@ check "insecure pcm: every packet is bare RTP, output exact" \
 	 exact "$tmp/r3.wav" $pcm_frames 480'
 
 start_recv r3b -o "$tmp/r3b.wav" --insecure
-"$vox" send "$in" "127.0.0.1:$rport" --codec pcm --handshake-timeout 1 $send_key \
-	>"$tmp/s3b.out" 2>"$tmp/s3b.err"
-src=$?
-finish_recv
-show="$tmp/s3b.out $tmp/s3b.err $tmp/r3b.out $tmp/r3b.err"
+send_to 3b --codec pcm --handshake-timeout 1 $send_key
 check "secured sender, insecure receiver: handshakes are not RTP, no audio" \
 	'[ $src -eq 1 ] && grep -q "no handshake response" "$tmp/s3b.err" &&
 	 [ "$(field not_rtp "$tmp/r3b.out")" -ge 1 ] && [ "$(field packets "$tmp/r3b.out")" -eq 0 ]'
 
 start_recv r3c -o "$tmp/r3c.wav" $recv_key
-"$vox" send "$in" "127.0.0.1:$rport" --codec pcm --insecure --json >"$tmp/s3c.out" 2>"$tmp/s3c.err"
-src=$?
-finish_recv
-show="$tmp/s3c.out $tmp/s3c.err $tmp/r3c.out $tmp/r3c.err"
+send_to 3c --codec pcm --insecure --json
 check "insecure sender, secured receiver: every bare RTP packet dropped as malformed" \
 	'[ $src -eq 0 ] && [ "$(field malformed "$tmp/r3c.out")" -eq $pcm_frames ] &&
 	 [ "$(field packets "$tmp/r3c.out")" -eq 0 ] && [ "$(soxi -s "$tmp/r3c.wav")" -eq 0 ]'
 
 # --- 4. wrong keys: no handshake, the drop counted ------------------------------------------
 start_recv r4 -o "$tmp/r4.wav" --key "$tmp/r.key" --peer "$xpub"
-"$vox" send "$in" "127.0.0.1:$rport" --handshake-timeout 1 $send_key >"$tmp/s4.out" 2>"$tmp/s4.err"
-src=$?
-finish_recv
-show="$tmp/s4.out $tmp/s4.err $tmp/r4.out $tmp/r4.err"
+send_to 4 --handshake-timeout 1 $send_key
 check "receiver expects another peer: sender fails with no handshake response" \
 	'[ $src -eq 1 ] && grep -q "no handshake response from 127.0.0.1:$rport" "$tmp/s4.err"'
 check "receiver expects another peer: it counts the unknown-peer initiations" \
 	'[ "$(field hs_unknown_peer "$tmp/r4.out")" -ge 1 ] && [ "$(field packets "$tmp/r4.out")" -eq 0 ]'
 start_recv r4b -o "$tmp/r4b.wav" $recv_key
-"$vox" send "$in" "127.0.0.1:$rport" --handshake-timeout 1 --key "$tmp/s.key" --peer "$xpub" \
-	>"$tmp/s4b.out" 2>"$tmp/s4b.err"
-src=$?
-finish_recv
-show="$tmp/s4b.out $tmp/s4b.err $tmp/r4b.out $tmp/r4b.err"
+send_to 4b --handshake-timeout 1 --key "$tmp/s.key" --peer "$xpub"
 check "sender names the wrong receiver key: exit 1, receiver counts forged handshakes" \
 	'[ $src -eq 1 ] && grep -q "no handshake response" "$tmp/s4b.err" &&
 	 [ "$(field hs_forged "$tmp/r4b.out")" -ge 1 ]'
