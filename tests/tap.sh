@@ -6,8 +6,8 @@
 #                                 in at most two lines (one error, one hint)
 #   done_testing                  the plan line; exit status 1 if anything failed
 # and helpers: need_alsa_speech NAME... (alsa-utils' speech samples, or one failed
-# test and exit), json_num KEY FILE (the first number after "KEY":), and ge, lt,
-# eq A B (numeric comparisons, decimals too).
+# test and exit), await_line (below), json_num KEY FILE (the first number after
+# "KEY":), and ge, lt, eq A B (numeric comparisons, decimals too).
 tmp=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 n=0
@@ -54,4 +54,21 @@ need_alsa_speech() {
 		echo "not ok 1 - /usr/share/sounds/alsa/$name.wav missing (install alsa-utils)"
 		exit 1
 	done
+}
+
+# await_line FIFO LOG PATTERN: read FIFO's lines into LOG until one matches the
+# shell PATTERN (a server's "listening" line): it is left in $line, empty if the
+# writer ended first. The rest of FIFO goes on into LOG in the background
+# ($await_pid, to wait for).
+await_line() {
+	exec 3<"$1"
+	: >"$2"
+	line=
+	while read -r l <&3; do
+		echo "$l" >>"$2"
+		case $l in $3) line=$l; break ;; esac
+	done
+	cat <&3 >>"$2" &
+	await_pid=$!
+	exec 3<&-
 }

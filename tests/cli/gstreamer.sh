@@ -71,16 +71,10 @@ $guard gst-launch-1.0 -v -e \
 	audioconvert ! audioresample ! "$raw48" ! wavenc ! filesink location="$tmp/g1.wav" \
 	>"$tmp/g1.fifo" 2>"$tmp/g1.err" &
 gpid=$!
-exec 3<"$tmp/g1.fifo"
+await_line "$tmp/g1.fifo" "$tmp/g1.out" "Setting pipeline to PLAYING*"
 playing=0
-: >"$tmp/g1.out"
-while read -r line <&3; do
-	echo "$line" >>"$tmp/g1.out"
-	case $line in "Setting pipeline to PLAYING"*) playing=1; break ;; esac
-done
-cat <&3 >>"$tmp/g1.out" &
-gcat=$!
-exec 3<&-
+[ -n "$line" ] && playing=1
+gcat=$await_pid
 show="$tmp/g1.out $tmp/g1.err"
 check "vox -> gst: udpsrc listens on 127.0.0.1:$port (a port from the PID: busy if this fails)" \
 	'[ $playing -eq 1 ]'
@@ -109,16 +103,10 @@ mkfifo "$tmp/r2.fifo"
 $guard "$vox" recv --listen 127.0.0.1:0 --insecure -o "$tmp/r2.wav" --idle-exit 1 --json \
 	>"$tmp/r2.out" 2>"$tmp/r2.fifo" &
 rpid=$!
-exec 3<"$tmp/r2.fifo"
-rport=0
-: >"$tmp/r2.err"
-while read -r line <&3; do
-	echo "$line" >>"$tmp/r2.err"
-	case $line in *"listening on"*) rport=${line##*:}; break ;; esac
-done
-cat <&3 >>"$tmp/r2.err" &
-rcat=$!
-exec 3<&-
+await_line "$tmp/r2.fifo" "$tmp/r2.err" "*listening on*"
+rport=${line##*:}
+rport=${rport:-0}
+rcat=$await_pid
 show="$tmp/r2.err"
 check "gst -> vox: vox recv listens" '[ "$rport" -gt 0 ]'
 # sync=true: udpsink paces the packets in real time, as a live sender would.

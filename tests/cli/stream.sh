@@ -21,16 +21,10 @@ start_recv() {
 	"$vox" recv --listen 127.0.0.1:0 --idle-exit 1 --json "$@" \
 		>"$tmp/$tag.out" 2>"$tmp/fifo" &
 	rpid=$!
-	exec 3<"$tmp/fifo"
-	rport=0
-	: >"$tmp/$tag.err"
-	while read -r line <&3; do
-		echo "$line" >>"$tmp/$tag.err"
-		case $line in *"listening on"*) rport=${line##*:}; break ;; esac
-	done
-	cat <&3 >>"$tmp/$tag.err" &
-	rcat=$!
-	exec 3<&-
+	await_line "$tmp/fifo" "$tmp/$tag.err" "*listening on*"
+	rport=${line##*:}
+	rport=${rport:-0}
+	rcat=$await_pid
 }
 finish_recv() { # sets $rrc
 	wait "$rpid"
